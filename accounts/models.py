@@ -1,0 +1,84 @@
+"""The custom user: email is the login, `role` says teacher or student."""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class Role(models.TextChoices):
+    """What a user is in the school."""
+
+    TEACHER = "teacher", "Teacher"
+    STUDENT = "student", "Student"
+
+
+def normalize_email(email: str) -> str:
+    """Return the canonical, lower-case form under which an email is stored."""
+    return (email or "").strip().lower()
+
+
+class UserManager(BaseUserManager):
+    """Create users and superusers by email."""
+
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> "User":
+        """Create a user with a hashed password."""
+        if not email:
+            raise ValueError("An email address is required")
+        fields.setdefault("role", Role.STUDENT)
+        user = self.model(email=normalize_email(email), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
+        """Create a staff superuser for the admin (a teacher by role)."""
+        fields.setdefault("role", Role.TEACHER)
+        fields.setdefault("name", email.split("@")[0])
+        fields["is_staff"] = True
+        fields["is_superuser"] = True
+        return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, email: str) -> "User":
+        """Look a user up by email, whatever its case."""
+        return self.get(email=normalize_email(email))
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A teacher, a student or an admin (staff flag), who signs in with an email."""
+
+    email = models.EmailField(max_length=254)
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=16, choices=Role.choices, db_index=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="Can sign in to the admin.")
+    date_joined = models.DateTimeField(auto_now_add=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        ordering = ["name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.UniqueConstraint(fields=["email"], name="user_email_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = normalize_email(self.email)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_teacher(self) -> bool:
+        return self.role == Role.TEACHER
+
+    @property
+    def is_student(self) -> bool:
+        return self.role == Role.STUDENT

@@ -1,0 +1,47 @@
+"""The one error type for expected failures, and every message the contract defines."""
+
+from dataclasses import dataclass
+
+
+class Messages:
+    """Error strings of the wire contract, kept in one place."""
+
+    UNAUTHORIZED = "Unauthorized, token missing or invalid"
+    TEACHER_REQUIRED = "Forbidden, teacher access required"
+    STUDENT_REQUIRED = "Forbidden, student access required"
+    INVALID_SCHEMA = "Invalid request schema"
+    CLASS_NOT_FOUND = "Class not found"
+    NOT_CLASS_TEACHER = "Forbidden, not class teacher"
+    NOT_ENROLLED = "Forbidden, not enrolled in class"
+    STUDENT_NOT_FOUND = "Student not found"
+    USER_NOT_FOUND = "User not found"
+    EMAIL_EXISTS = "Email already exists"
+    INVALID_LOGIN = "Invalid email or password"
+    TOO_MANY_LOGINS = "Too many failed login attempts, try again later"
+    NOT_FOUND = "Not found"
+    METHOD_NOT_ALLOWED = "Method not allowed"
+    BODY_TOO_LARGE = "Request body too large"
+    INTERNAL = "Internal server error"
+    # WebSocket
+    WS_UNAUTHORIZED = "Unauthorized or invalid token"
+    WS_INVALID_FORMAT = "Invalid message format"
+    WS_UNKNOWN_EVENT = "Unknown event"
+    WS_TEACHER_ONLY = "Forbidden, teacher event only"
+    WS_STUDENT_ONLY = "Forbidden, student event only"
+    WS_NO_SESSION = "No active attendance session"
+    WS_CLASS_ID_REQUIRED = "classId required"
+    WS_INVALID_STATUS = "Invalid status, expected present or absent"
+    WS_STUDENT_NOT_ENROLLED = "Student not enrolled in class"
+    WS_RATE_LIMITED = "Too many messages, slow down"
+    WS_PERSIST_FAILED = "Could not persist attendance, the session is still active: send DONE again"
+
+
+@dataclass
+class ApplicationError(Exception):
+    """An expected failure with the contract's message and HTTP status."""
+
+    message: str
+    status: int = 400
+
+    def __str__(self) -> str:
+        return self.message

@@ -1,0 +1,290 @@
+"""Settings for the attendance project: every value comes from the environment.
+
+Unset means the embedded default (one process, SQLite file, in-memory channel layer).
+`MONGO_URI` selects MongoDB, `REDIS_URL` the Redis channel layer and cache.
+"""
+
+import os
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    """Read a boolean flag such as DEBUG=1 / DEBUG=true."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    """Read a comma-separated list."""
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEFAULT_JWT_SECRET = "insecure-development-secret-change-me"
+
+DEBUG = env_bool("DEBUG", default=False)
+TESTING = "pytest" in sys.modules or env_bool("TESTING")
+PORT = int(os.environ.get("PORT", "3000"))
+
+JWT_SECRET = os.environ.get("JWT_SECRET") or DEFAULT_JWT_SECRET
+# `make run` sets DEBUG=1 for local use; anything else must bring its own secret.
+if JWT_SECRET == DEFAULT_JWT_SECRET and not DEBUG and not TESTING:
+    raise ImproperlyConfigured(
+        "JWT_SECRET is not set. Refusing to start with DEBUG off and the default secret: "
+        "set JWT_SECRET to a long random value (or DEBUG=1 for local development)."
+    )
+SECRET_KEY = JWT_SECRET
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+MONGO_URI = os.environ.get("MONGO_URI", "")
+REDIS_URL = os.environ.get("REDIS_URL", "")
+USE_MONGODB = bool(MONGO_URI)
+
+if USE_MONGODB:
+    _django_apps = [
+        "attendance_project.mongo_apps.MongoAdminConfig",
+        "attendance_project.mongo_apps.MongoAuthConfig",
+        "attendance_project.mongo_apps.MongoContentTypesConfig",
+    ]
+else:
+    _django_apps = [
+        "django.contrib.admin",
+        "django.contrib.auth",
+        "django.contrib.contenttypes",
+    ]
+
+INSTALLED_APPS = [
+    "daphne",
+    *_django_apps,
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "channels",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "accounts",
+    "classes",
+    "live",
+]
+
+MIDDLEWARE = [
+    "attendance_project.middleware.BodySizeLimitMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "attendance_project.middleware.JsonErrorMiddleware",
+]
+
+ROOT_URLCONF = "attendance_project.urls"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "attendance_project.wsgi.application"
+ASGI_APPLICATION = "attendance_project.asgi.application"
+
+# Database ---------------------------------------------------------------------------
+
+if USE_MONGODB:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django_mongodb_backend",
+            "HOST": MONGO_URI,
+            "NAME": os.environ.get("MONGO_DB_NAME", ""),
+        }
+    }
+    DEFAULT_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
+    MIGRATION_MODULES = {
+        app: f"mongo_migrations.{app}"
+        for app in ("admin", "auth", "contenttypes", "sessions", "accounts", "classes", "live")
+    }
+elif os.environ.get("DATABASE_URL"):
+    import dj_database_url
+
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on the
+            # busy timeout instead of failing with "database is locked" mid-transaction.
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+    DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Accounts and passwords --------------------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]
+PASSWORD_HASHERS = [
+    "accounts.hashers.TunedArgon2PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if TESTING and not env_bool("TEST_REAL_HASHER"):
+    # Argon2 at full cost would dominate the suite's run time; behaviour is the same.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+AUTH_PASSWORD_VALIDATORS: list[dict] = []  # the contract's rule (6+ characters) is the API's
+LOGIN_URL = "/"
+LOGIN_REDIRECT_URL = "/app/"
+LOGOUT_REDIRECT_URL = "/"
+
+LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", str(15 * 60)))
+
+# REST API and JWT ---------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ContractJWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "attendance_project.exceptions.envelope_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(hours=float(os.environ.get("JWT_ACCESS_HOURS", "3"))),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=float(os.environ.get("JWT_REFRESH_DAYS", "7"))),
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": JWT_SECRET,
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "userId",
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "UPDATE_LAST_LOGIN": False,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Live attendance API",
+    "DESCRIPTION": (
+        "REST half of the live-attendance wire contract. Every response is "
+        '`{"success": true, "data": ...}` or `{"success": false, "error": "..."}`. '
+        "Authenticate with `Authorization: <JWT>` or `Authorization: Bearer <JWT>`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# Requests ----------------------------------------------------------------------------
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MiB, the contract's body limit
+
+# Live attendance -----------------------------------------------------------------------
+
+SESSION_MAX_HOURS = float(os.environ.get("SESSION_MAX_HOURS", "12"))
+WS_MAX_MESSAGE_BYTES = int(os.environ.get("WS_MAX_MESSAGE_BYTES", str(64 * 1024)))
+WS_RATE_LIMIT_PER_SECOND = float(os.environ.get("WS_RATE_LIMIT_PER_SECOND", "50"))
+WS_RATE_LIMIT_BURST = int(os.environ.get("WS_RATE_LIMIT_BURST", "200"))
+
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "attendance",
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sessions and security -------------------------------------------------------------
+
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Internationalisation and static files ----------------------------------------------
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG or TESTING
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# Logging: never log a token. Daphne's access log is replaced by one that drops query strings.
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact_tokens": {"()": "attendance_project.logging.RedactTokensFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        "daphne": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,22 @@
+"""Routes: the REST contract at the root, the site under /app, admin, OpenAPI docs."""
+
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+
+def healthz(request):
+    """Answer load balancers and container health checks."""
+    return JsonResponse({"success": True, "data": {"status": "ok"}})
+
+
+urlpatterns = [
+    path("", include("accounts.urls")),
+    path("", include("live.urls")),
+    path("", include("classes.urls")),
+    path("healthz", healthz, name="healthz"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,65 @@
+"""Reads on classes and rosters."""
+
+from accounts.models import Role, User
+from attendance_project.errors import ApplicationError, Messages
+from attendance_project.ids import get_by_id
+from classes.models import Class, Enrollment
+
+
+def class_get(*, class_id: object) -> Class:
+    """Return the class an id names, or the contract's 404."""
+    return get_by_id(Class.objects.all(), class_id, Messages.CLASS_NOT_FOUND)
+
+
+def roster_ids(*, klass: Class) -> list:
+    """Return the keys of every student enrolled in a class."""
+    return list(Enrollment.objects.filter(klass=klass).values_list("student_id", flat=True))
+
+
+def roster(*, klass: Class) -> list[User]:
+    """Return the enrolled students, by name."""
+    return list(User.objects.filter(pk__in=roster_ids(klass=klass)).order_by("name", "email"))
+
+
+def is_enrolled(*, klass: Class, user: User) -> bool:
+    """Tell whether a user is on a class's roster."""
+    return Enrollment.objects.filter(klass=klass, student=user).exists()
+
+
+def class_for_viewer(*, class_id: object, user: User) -> Class:
+    """Return a class its teacher or an enrolled student may read; others get 403."""
+    klass = class_get(class_id=class_id)
+    if klass.teacher_id == user.pk:
+        return klass
+    if user.role == Role.STUDENT and is_enrolled(klass=klass, user=user):
+        return klass
+    raise ApplicationError(Messages.NOT_CLASS_TEACHER, 403)
+
+
+def class_owned(*, class_id: object, teacher: User) -> Class:
+    """Return a class the teacher owns: 404 when unknown, 403 when someone else's."""
+    klass = class_get(class_id=class_id)
+    if klass.teacher_id != teacher.pk:
+        raise ApplicationError(Messages.NOT_CLASS_TEACHER, 403)
+    return klass
+
+
+def class_enrolled(*, class_id: object, student: User) -> Class:
+    """Return a class the student is enrolled in: 404 when unknown, 403 otherwise."""
+    klass = class_get(class_id=class_id)
+    if not is_enrolled(klass=klass, user=student):
+        raise ApplicationError(Messages.NOT_ENROLLED, 403)
+    return klass
+
+
+def classes_of(*, user: User) -> list[Class]:
+    """Return the classes a user teaches or is enrolled in."""
+    if user.role == Role.TEACHER:
+        return list(Class.objects.filter(teacher=user))
+    ids = Enrollment.objects.filter(student=user).values_list("klass_id", flat=True)
+    return list(Class.objects.filter(pk__in=list(ids)))
+
+
+def students_all() -> list[User]:
+    """Return every student account."""
+    return list(User.objects.filter(role=Role.STUDENT, is_active=True).order_by("name", "email"))

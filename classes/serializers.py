@@ -1,0 +1,50 @@
+"""Request and response shapes of the class routes."""
+
+from rest_framework import serializers
+
+from accounts.serializers import PersonOut
+from attendance_project.validation import IdField, StrictCharField
+from classes import selectors
+from classes.models import Class
+
+
+class ClassIn(serializers.Serializer):
+    className = StrictCharField(max_length=200)
+
+
+class AddStudentIn(serializers.Serializer):
+    studentId = IdField()
+
+
+class ClassOut(serializers.Serializer):
+    _id = serializers.CharField()
+    className = serializers.CharField()
+    teacherId = serializers.CharField()
+    studentIds = serializers.ListField(child=serializers.CharField())
+
+
+class ClassDetailOut(serializers.Serializer):
+    _id = serializers.CharField()
+    className = serializers.CharField()
+    teacherId = serializers.CharField()
+    students = PersonOut(many=True)
+
+
+def class_data(klass: Class) -> dict:
+    """Shape a class with its student ids, all as strings."""
+    return {
+        "_id": str(klass.pk),
+        "className": klass.class_name,
+        "teacherId": str(klass.teacher_id),
+        "studentIds": [str(pk) for pk in selectors.roster_ids(klass=klass)],
+    }
+
+
+def class_detail_data(klass: Class) -> dict:
+    """Shape a class with its students' names and emails."""
+    return {
+        "_id": str(klass.pk),
+        "className": klass.class_name,
+        "teacherId": str(klass.teacher_id),
+        "students": PersonOut(selectors.roster(klass=klass), many=True).data,
+    }

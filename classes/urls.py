@@ -1,0 +1,10 @@
+from django.urls import path
+
+from classes import views
+
+urlpatterns = [
+    path("class", views.ClassCreateView.as_view(), name="api-class-create"),
+    path("class/<str:class_id>", views.ClassDetailView.as_view(), name="api-class-detail"),
+    path("class/<str:class_id>/add-student", views.AddStudentView.as_view(), name="api-class-add-student"),
+    path("students", views.StudentListView.as_view(), name="api-students"),
+]

@@ -1,0 +1,98 @@
+"""The one way anything reaches WebSocket clients: group names and payload shapes.
+
+Groups:
+- `class.<id>`: every connection of a class (its teacher and enrolled students);
+  base-contract broadcasts (ATTENDANCE_MARKED, TODAY_SUMMARY, DONE) go here.
+- `class.<id>.live`: connections of that class that opted in to the extension;
+  SESSION_STARTED / SESSION_ENDED go here, so base clients never see them.
+- `user.<id>`: every connection of one user; roster changes and presence go here.
+
+Call these only after the write they announce has committed.
+"""
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+# Consumer handler names (the `type` of channel-layer messages).
+FRAME = "live.frame"
+ENROLLED = "live.enrolled"
+UNENROLLED = "live.unenrolled"
+
+
+def class_group(class_id: str) -> str:
+    """Group of every connection of a class."""
+    return f"class.{class_id}"
+
+
+def class_live_group(class_id: str) -> str:
+    """Group of the opted-in connections of a class."""
+    return f"class.{class_id}.live"
+
+
+def user_group(user_id: str) -> str:
+    """Group of every connection of one user."""
+    return f"user.{user_id}"
+
+
+def frame(event: str, data: dict | None = None) -> dict:
+    """Build a wire frame."""
+    return {"event": event, "data": data or {}}
+
+
+def _message(event: str, data: dict, *, extension: bool) -> dict:
+    return {"type": FRAME, "frame": frame(event, data), "extension": extension}
+
+
+async def to_class(class_id: str, event: str, data: dict) -> None:
+    """Send a base-contract broadcast to every connection of a class."""
+    await get_channel_layer().group_send(class_group(class_id), _message(event, data, extension=False))
+
+
+async def to_class_live(class_id: str, event: str, data: dict) -> None:
+    """Send an extension event to the opted-in connections of a class."""
+    await get_channel_layer().group_send(class_live_group(class_id), _message(event, data, extension=True))
+
+
+async def to_user(user_id: str, event: str, data: dict) -> None:
+    """Send an extension event to the opted-in connections of one user."""
+    await get_channel_layer().group_send(user_group(user_id), _message(event, data, extension=True))
+
+
+def announce_enrollment(*, class_id: str, student_id: str) -> None:
+    """Make a connected student's sockets join the class they were just added to."""
+    async_to_sync(get_channel_layer().group_send)(
+        user_group(student_id), {"type": ENROLLED, "class_id": class_id}
+    )
+
+
+def announce_unenrollment(*, class_id: str, student_id: str) -> None:
+    """Make a connected student's sockets leave a class they were removed from."""
+    async_to_sync(get_channel_layer().group_send)(
+        user_group(student_id), {"type": UNENROLLED, "class_id": class_id}
+    )
+
+
+def session_started_data(session) -> dict:
+    """Payload of SESSION_STARTED."""
+    from live.selectors import iso_millis
+
+    return {"classId": str(session.klass_id), "startedAt": iso_millis(session.started_at)}
+
+
+def announce_session_started(*, session) -> None:
+    """Tell opted-in connections of a class that its session started (from sync code)."""
+    async_to_sync(to_class_live)(str(session.klass_id), "SESSION_STARTED", session_started_data(session))
+
+
+def done_data(session, summary: dict) -> dict:
+    """Payload of DONE: the contract's fields plus the class id."""
+    return {"message": "Attendance persisted", **summary, "classId": str(session.klass_id)}
+
+
+def announce_done_sync(*, session, summary: dict) -> None:
+    """Tell opted-in connections that a session was finished automatically (from sync code)."""
+    async_to_sync(to_class_live)(
+        str(session.klass_id),
+        "SESSION_ENDED",
+        {**done_data(session, summary), "automatic": True},
+    )

@@ -1,0 +1,111 @@
+"""Run the real server (Daphne through attendance_project.serve) as a child process."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServerProcess:
+    """One Daphne worker on a free port; `restart()` keeps the port, database and Redis."""
+
+    def __init__(
+        self, *, database: Path, redis_url: str = "", port: int | None = None, env: dict | None = None
+    ):
+        self.port = port or free_port()
+        self.database = database
+        self.env = {
+            **os.environ,
+            "JWT_SECRET": "test-server-secret-" + "x" * 32,
+            "DEBUG": "0",
+            "TESTING": "0",
+            "SQLITE_PATH": str(database),
+            "REDIS_URL": redis_url,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "LOG_LEVEL": "WARNING",
+            **(env or {}),
+        }
+        self.env.pop("MONGO_URI", None)
+        self.proc: subprocess.Popen | None = None
+        self.log_path = database.with_suffix(f".{self.port}.log")
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def migrate(self) -> None:
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+        )
+
+    def start(self, timeout: float = 30) -> "ServerProcess":
+        log = open(self.log_path, "ab")  # noqa: SIM115 - stays open for the child's lifetime
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "attendance_project.serve",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "attendance_project.asgi:application",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited early:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(self.http + "/healthz", timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not answer within {timeout}s:\n{self.log()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, as in a crash."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def restart(self) -> None:
+        self.kill()
+        self.start()
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-5000:]
+        except OSError:
+            return ""
