@@ -32,6 +32,7 @@ class Messages:
     WS_CLASS_ID_REQUIRED = "classId required"
     WS_INVALID_STATUS = "Invalid status, expected present or absent"
     WS_STUDENT_NOT_ENROLLED = "Student not enrolled in class"
+    WS_TOO_LARGE = "Message too large"
     WS_RATE_LIMITED = "Too many messages, slow down"
     WS_PERSIST_FAILED = "Could not persist attendance, the session is still active: send DONE again"
 

@@ -18,9 +18,12 @@ def parse_id(model: type[models.Model], raw: object) -> object | None:
     if not text or len(text) > 64:
         return None
     try:
-        return model._meta.pk.to_python(text)
+        value = model._meta.pk.to_python(text)
     except (ValidationError, ValueError, TypeError, OverflowError):
         return None
+    if isinstance(value, int) and not 0 < value < 2**63:
+        return None  # beyond any SQL key column: cannot name a row
+    return value
 
 
 def get_by_id(queryset: "models.QuerySet[ModelT]", raw: object, message: str) -> ModelT:

@@ -46,7 +46,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 MONGO_URI = os.environ.get("MONGO_URI", "")
-REDIS_URL = os.environ.get("REDIS_URL", "")
+# The test suite runs in-process on the in-memory layer; tests that need Redis start
+# real server processes and hand them REDIS_URL themselves.
+REDIS_URL = "" if TESTING else os.environ.get("REDIS_URL", "")
 USE_MONGODB = bool(MONGO_URI)
 
 if USE_MONGODB:
@@ -144,6 +146,8 @@ else:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # A file, not memory: concurrency tests need real locking between threads.
+            "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH", str(BASE_DIR / "test-db.sqlite3"))},
         }
     }
     DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -132,7 +132,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self._error(Messages.WS_INVALID_FORMAT)
             return
         if len(text_data) > settings.WS_MAX_MESSAGE_BYTES:
-            await self._error(Messages.WS_INVALID_FORMAT)
+            await self._error(Messages.WS_TOO_LARGE)
             await self.close(code=CLOSE_TOO_BIG)
             return
         try:
