@@ -219,9 +219,7 @@ async def test_done_persists_every_enrolled_student_and_ends_the_session(world):
     await carol.nothing()
 
     records = await sync_to_async(
-        lambda: dict(
-            AttendanceRecord.objects.filter(session=world["session"]).values_list("student__name", "status")
-        )
+        lambda: dict(AttendanceRecord.objects.filter(session=world["session"]).values_list("student__name", "status"))
     )()
     assert records == {"Alice": "present", "Bob": "absent"}
 
@@ -252,9 +250,7 @@ async def test_marking_bad_status_or_foreign_student_is_an_error(world):
 
 
 async def test_teacher_with_two_running_sessions_must_name_the_class(world):
-    second = await sync_to_async(make_class)(
-        teacher=world["teacher"], students=[world["carol"]], name="Class C"
-    )
+    second = await sync_to_async(make_class)(teacher=world["teacher"], students=[world["carol"]], name="Class C")
     await sync_to_async(services.session_start)(teacher=world["teacher"], klass=second)
     teacher = await connect(world["teacher"])
     alice = await connect(world["alice"])
