@@ -1,5 +1,7 @@
 """Writes and checks on users: signup and login."""
 
+import logging
+
 from django.db import IntegrityError
 
 from accounts import throttling
@@ -7,6 +9,8 @@ from accounts.models import User, normalize_email
 from accounts.tokens import issue_tokens
 from attendance_project.errors import ApplicationError, Messages
 from attendance_project.transactions import atomic
+
+logger = logging.getLogger("attendance.security")
 
 
 def user_signup(*, name: str, email: str, password: str, role: str) -> User:
@@ -26,6 +30,7 @@ def user_login(*, email: str, password: str, client: str = "") -> dict[str, str]
     """Check a password and return tokens; repeated failures on one email are locked out."""
     email = normalize_email(email)
     if throttling.is_locked(email):
+        logger.warning("Login refused for locked email %s from %s", email, client)
         raise ApplicationError(Messages.TOO_MANY_LOGINS, 429)
     user = User.objects.filter(email=email, is_active=True).first()
     if user is None:

@@ -1,0 +1,141 @@
+"""Signup and login rules, including the per-email lockout after repeated failures."""
+
+import logging
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from accounts import services
+from accounts.models import Role, User
+from attendance_project.errors import ApplicationError, Messages
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+LIMIT = settings.LOGIN_FAILURE_LIMIT
+
+
+def login(api: APIClient, email: str, password: str):
+    return api.post("/auth/login", {"email": email, "password": password}, format="json")
+
+
+def fail_logins(api: APIClient, email: str, times: int) -> None:
+    for _ in range(times):
+        response = login(api, email, "wrong-password")
+        assert response.status_code == 400
+        assert response.json()["error"] == Messages.INVALID_LOGIN
+
+
+def test_the_limit_is_ten_failures():
+    assert LIMIT == 10
+
+
+def test_eleventh_attempt_after_ten_failures_is_429_even_with_the_right_password(api, student, caplog):
+    fail_logins(api, student.email, LIMIT)
+    caplog.clear()
+
+    with caplog.at_level(logging.WARNING, logger="attendance.security"):
+        response = login(api, student.email, factories.PASSWORD)
+
+    assert response.status_code == 429
+    assert response.json() == {"success": False, "error": Messages.TOO_MANY_LOGINS}
+    refused = [r for r in caplog.records if r.name == "attendance.security" and r.levelno == logging.WARNING]
+    assert refused, "a refused login on a locked email must be logged"
+    assert student.email in refused[-1].getMessage()
+    assert factories.PASSWORD not in caplog.text
+
+
+def test_reaching_the_limit_logs_a_warning_without_the_password(api, student, caplog):
+    with caplog.at_level(logging.WARNING, logger="attendance.security"):
+        fail_logins(api, student.email, LIMIT)
+
+    warnings = [r for r in caplog.records if r.name == "attendance.security" and r.levelno == logging.WARNING]
+    assert warnings
+    assert student.email in warnings[-1].getMessage()
+    assert "wrong-password" not in caplog.text
+
+
+def test_nine_failures_still_allow_the_right_password(api, student):
+    fail_logins(api, student.email, LIMIT - 1)
+
+    assert login(api, student.email, factories.PASSWORD).status_code == 200
+
+
+def test_a_successful_login_before_the_limit_resets_the_count(api, student):
+    fail_logins(api, student.email, LIMIT - 1)
+    assert login(api, student.email, factories.PASSWORD).status_code == 200
+
+    fail_logins(api, student.email, LIMIT - 1)
+
+    assert login(api, student.email, factories.PASSWORD).status_code == 200
+
+
+def test_the_lockout_counts_the_email_in_any_case(api, student):
+    fail_logins(api, student.email.upper(), LIMIT)
+
+    assert login(api, student.email, factories.PASSWORD).status_code == 429
+
+
+def test_failures_on_one_email_do_not_affect_another(api, student):
+    other = factories.make_student()
+    fail_logins(api, student.email, LIMIT)
+
+    assert login(api, student.email, factories.PASSWORD).status_code == 429
+    response = login(api, other.email, factories.PASSWORD)
+    assert response.status_code == 200
+
+
+def test_unknown_emails_are_locked_too(api):
+    fail_logins(api, "ghost@school.test", LIMIT)
+
+    assert login(api, "ghost@school.test", "anything").status_code == 429
+
+
+def test_many_accounts_signing_up_and_logging_in_from_one_client_keep_working(api):
+    for n in range(60):
+        email = f"pupil{n}@school.test"
+        signup = api.post(
+            "/auth/signup",
+            {"name": f"Pupil {n}", "email": email, "password": "secret1", "role": "student"},
+            format="json",
+        )
+        assert signup.status_code == 201, (n, signup.content)
+        response = login(api, email, "secret1")
+        assert response.status_code == 200, (n, response.content)
+
+    assert User.objects.filter(role=Role.STUDENT).count() == 60
+
+
+def test_user_signup_normalizes_the_email_and_hashes_the_password():
+    user = services.user_signup(name="Ada", email=" Ada@School.TEST ", password="secret1", role="teacher")
+
+    assert user.email == "ada@school.test"
+    assert user.password != "secret1"
+    assert user.check_password("secret1")
+    assert user.role == Role.TEACHER
+    assert not user.is_staff
+
+
+def test_user_signup_refuses_a_taken_email_in_any_case():
+    services.user_signup(name="Ada", email="ada@school.test", password="secret1", role="teacher")
+
+    with pytest.raises(ApplicationError) as raised:
+        services.user_signup(name="Ada 2", email="ADA@school.test", password="secret1", role="student")
+
+    assert raised.value.status == 400
+    assert raised.value.message == Messages.EMAIL_EXISTS
+
+
+def test_user_login_returns_access_and_refresh_tokens(student):
+    tokens = services.user_login(email=student.email, password=factories.PASSWORD)
+
+    assert set(tokens) == {"token", "refresh"}
+    assert tokens["token"] != tokens["refresh"]
+
+
+def test_user_login_wrong_password_raises_the_contract_error(student):
+    with pytest.raises(ApplicationError) as raised:
+        services.user_login(email=student.email, password="nope-nope")
+
+    assert (raised.value.status, raised.value.message) == (400, Messages.INVALID_LOGIN)

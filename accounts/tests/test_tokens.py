@@ -1,0 +1,240 @@
+"""Which Authorization headers and tokens the API accepts: the contract's raw or Bearer JWT only."""
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from accounts.tokens import issue_tokens, refresh_access, user_from_token
+from attendance_project.errors import Messages
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+KEY = settings.SIMPLE_JWT["SIGNING_KEY"]
+
+
+def claims(user, **overrides) -> dict:
+    """Claims shaped like the ones the server issues."""
+    now = datetime.now(UTC)
+    payload = {
+        "token_type": "access",
+        "exp": int((now + timedelta(hours=1)).timestamp()),
+        "iat": int(now.timestamp()),
+        "jti": "0123456789abcdef",
+        "userId": str(user.pk),
+        "role": user.role,
+    }
+    payload.update(overrides)
+    return payload
+
+
+def craft(payload: dict, key: str = KEY, algorithm: str = "HS256") -> str:
+    return jwt.encode(payload, key, algorithm=algorithm)
+
+
+def b64(part: dict) -> str:
+    raw = json.dumps(part, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def me_with(header: str | None):
+    client = APIClient()
+    if header is not None:
+        client.credentials(HTTP_AUTHORIZATION=header)
+    return client.get("/auth/me")
+
+
+def assert_unauthorized(response) -> None:
+    assert response.status_code == 401, response.content
+    assert response.json() == {"success": False, "error": Messages.UNAUTHORIZED}
+
+
+def test_a_crafted_token_with_the_right_key_is_accepted(student):
+    # Proves the crafting below is faithful, so the rejections are about the one change each makes.
+    response = me_with(craft(claims(student)))
+
+    assert response.status_code == 200
+    assert response.json()["data"]["_id"] == str(student.pk)
+
+
+@pytest.mark.parametrize("scheme", ["", "Bearer ", "bearer ", "BEARER "])
+def test_raw_and_bearer_headers_both_work(student, scheme):
+    response = me_with(scheme + factories.token_for(student))
+
+    assert response.status_code == 200
+    assert response.json()["data"]["email"] == student.email
+
+
+def test_token_carries_userid_string_and_role(teacher):
+    token = factories.token_for(teacher)
+
+    payload = jwt.decode(token, KEY, algorithms=["HS256"])
+
+    assert payload["userId"] == str(teacher.pk)
+    assert isinstance(payload["userId"], str)
+    assert payload["role"] == "teacher"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "",
+        "   ",
+        "Bearer",
+        "Bearer ",
+        "Basic xyz",
+        "Basic dXNlcjpwYXNz",
+        "garbage",
+        "a.b.c",
+        "Bearer a.b.c",
+        "Token abc",
+        "Bearer two tokens",
+        "null",
+        "undefined",
+    ],
+    ids=repr,
+)
+def test_malformed_headers_are_401(student, header):
+    assert_unauthorized(me_with(header))
+
+
+def test_missing_header_is_401():
+    assert_unauthorized(me_with(None))
+
+
+def test_bearer_with_another_scheme_in_front_is_401(student):
+    assert_unauthorized(me_with("Basic " + factories.token_for(student)))
+
+
+def test_alg_none_token_is_401(student):
+    header = b64({"alg": "none", "typ": "JWT"})
+    token = f"{header}.{b64(claims(student))}."
+
+    assert_unauthorized(me_with(token))
+    assert_unauthorized(me_with(f"Bearer {token}"))
+
+
+def test_token_signed_with_another_key_is_401(student):
+    assert_unauthorized(me_with(craft(claims(student), key="another-secret-key-of-decent-length")))
+
+
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
+def test_token_signed_with_another_hmac_algorithm_is_401(student):
+    assert_unauthorized(me_with(craft(claims(student), algorithm="HS512")))
+
+
+def test_tampered_payload_with_role_changed_is_401(student):
+    header, _, signature = factories.token_for(student).split(".")
+    payload = jwt.decode(factories.token_for(student), KEY, algorithms=["HS256"])
+    payload["role"] = "teacher"
+    tampered = f"{header}.{b64(payload)}.{signature}"
+
+    assert_unauthorized(me_with(tampered))
+
+
+def test_tampered_payload_cannot_reach_a_teacher_route(student):
+    header, _, signature = factories.token_for(student).split(".")
+    payload = jwt.decode(factories.token_for(student), KEY, algorithms=["HS256"])
+    payload["role"] = "teacher"
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"{header}.{b64(payload)}.{signature}")
+
+    assert_unauthorized(client.post("/class", {"className": "Hack"}, format="json"))
+
+
+def test_role_comes_from_the_user_not_the_token(student):
+    # A validly signed token claiming teacher for a student account still acts as the student.
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=craft(claims(student, role="teacher")))
+
+    response = client.post("/class", {"className": "Hack"}, format="json")
+
+    assert response.status_code == 403
+    assert response.json() == {"success": False, "error": Messages.TEACHER_REQUIRED}
+
+
+def test_expired_token_is_401(student):
+    past = datetime.now(UTC) - timedelta(hours=2)
+    payload = claims(student, exp=int(past.timestamp()), iat=int((past - timedelta(hours=3)).timestamp()))
+
+    assert_unauthorized(me_with(craft(payload)))
+
+
+def test_token_without_expiry_is_401(student):
+    payload = claims(student)
+    del payload["exp"]
+
+    assert_unauthorized(me_with(craft(payload)))
+
+
+def test_refresh_type_token_is_not_an_access_token(student):
+    assert_unauthorized(me_with(craft(claims(student, token_type="refresh"))))
+
+
+@pytest.mark.parametrize(
+    "user_id",
+    ["someid", "507f1f77bcf86cd799439011", "-1", "0", "99999999999999999999999", "", "../x", None, 1.5],
+    ids=repr,
+)
+def test_token_whose_userid_names_nobody_is_401(student, user_id):
+    assert_unauthorized(me_with(craft(claims(student, userId=user_id))))
+
+
+@pytest.mark.parametrize("user_id", [{"$ne": None}, ["1"], True], ids=repr)
+def test_token_whose_userid_is_not_a_string_is_401(student, user_id):
+    assert_unauthorized(me_with(craft(claims(student, userId=user_id))))
+
+
+def test_token_without_userid_is_401(student):
+    payload = claims(student)
+    del payload["userId"]
+
+    assert_unauthorized(me_with(craft(payload)))
+
+
+def test_token_of_a_deleted_user_is_401(student):
+    token = factories.token_for(student)
+    student.delete()
+
+    assert_unauthorized(me_with(token))
+
+
+def test_token_of_a_deactivated_user_is_401(student):
+    token = factories.token_for(student)
+    student.is_active = False
+    student.save()
+
+    assert_unauthorized(me_with(token))
+    assert_unauthorized(me_with(f"Bearer {token}"))
+
+
+def test_overlong_token_is_401(student):
+    assert_unauthorized(me_with(factories.token_for(student) + "A" * 5000))
+
+
+def test_non_ascii_header_is_401(student):
+    assert_unauthorized(me_with("Bearer tökén"))
+
+
+def test_user_from_token_reads_only_good_access_tokens(student):
+    tokens = issue_tokens(student)
+
+    assert user_from_token(tokens["token"]) == student
+    assert user_from_token(tokens["token"].encode()) == student
+    assert user_from_token(tokens["refresh"]) is None
+    assert user_from_token(None) is None
+    assert user_from_token(b"\xff\xfe") is None
+    assert user_from_token("") is None
+
+
+def test_refresh_access_issues_an_access_token_for_the_same_user(teacher):
+    access = refresh_access(issue_tokens(teacher)["refresh"])
+
+    assert user_from_token(access) == teacher
+    assert refresh_access(issue_tokens(teacher)["token"]) is None
+    assert refresh_access("garbage") is None
