@@ -8,6 +8,7 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import unquote
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -46,6 +47,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 MONGO_URI = os.environ.get("MONGO_URI", "")
+# MONGO_OFFLINE=1 with MONGO_URI: MongoDB's models and migration modules without a server
+# (the dummy engine), so that `makemigrations` can write the MongoDB migration set.
+MONGO_OFFLINE = env_bool("MONGO_OFFLINE")
 # The test suite runs in-process on the in-memory layer; tests that need Redis start
 # real server processes and hand them REDIS_URL themselves.
 REDIS_URL = "" if TESTING else os.environ.get("REDIS_URL", "")
@@ -116,15 +120,34 @@ ASGI_APPLICATION = "attendance_project.asgi.application"
 
 # Database ---------------------------------------------------------------------------
 
+
+def mongo_uri_database(uri: str) -> str:
+    """Return the database a mongodb:// or mongodb+srv:// URI names in its path, or ''."""
+    rest = uri.split("://", 1)[-1]
+    path = rest.split("/", 1)[1] if "/" in rest else ""
+    return unquote(path.split("?", 1)[0])
+
+
 if USE_MONGODB:
+    # Named here rather than left to the backend, which parses the URI again (a DNS query
+    # for mongodb+srv://) each time it builds a connection handler.
+    MONGO_DB_NAME = os.environ.get("MONGO_DB_NAME") or mongo_uri_database(MONGO_URI)
+    if not MONGO_DB_NAME:
+        raise ImproperlyConfigured(
+            "MONGO_URI names no database: give it a path such as "
+            "mongodb://mongo:27017/attendance?replicaSet=rs0, or set MONGO_DB_NAME."
+        )
     DATABASES = {
         "default": {
-            "ENGINE": "django_mongodb_backend",
+            "ENGINE": "django.db.backends.dummy" if MONGO_OFFLINE else "django_mongodb_backend",
             "HOST": MONGO_URI,
-            "NAME": os.environ.get("MONGO_DB_NAME", ""),
+            "NAME": MONGO_DB_NAME,
         }
     }
     DEFAULT_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
+    # MongoDB cannot index Lower("email"); the plain unique index on the stored,
+    # lower-cased email (User.save() normalizes it) is what keeps emails unique there.
+    SILENCED_SYSTEM_CHECKS = ["models.W044"]
     MIGRATION_MODULES = {
         app: f"mongo_migrations.{app}"
         for app in ("admin", "auth", "contenttypes", "sessions", "accounts", "classes", "live")

@@ -1,0 +1,90 @@
+"""The class admin: list, search, and the roster inline on the class page."""
+
+import pytest
+from django.test import Client
+
+from accounts.models import User
+from classes.models import Enrollment
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client():
+    client = Client()
+    client.force_login(User.objects.create_superuser(email="root@school.test", password="admin-pass-1"))
+    return client
+
+
+def test_class_changelist_lists_classes_with_roster_size(admin_client):
+    factories.make_class(name="Chemistry 9C", students=[factories.make_student(), factories.make_student()])
+
+    response = admin_client.get("/admin/classes/class/")
+
+    assert response.status_code == 200
+    assert b"Chemistry 9C" in response.content
+    assert b'<td class="field-roster_size">2</td>' in response.content
+
+
+def test_class_changelist_search_and_teacher_filter(admin_client):
+    teacher = factories.make_teacher()
+    factories.make_class(teacher=teacher, name="Biology")
+    factories.make_class(name="History")
+
+    searched = admin_client.get("/admin/classes/class/", {"q": "bio"})
+    filtered = admin_client.get("/admin/classes/class/", {"teacher__id__exact": teacher.pk})
+
+    assert searched.status_code == 200
+    assert b"Biology" in searched.content
+    assert b"History" not in searched.content
+    assert filtered.status_code == 200
+    assert b"Biology" in filtered.content
+    assert b"History" not in filtered.content
+
+
+def test_class_change_page_shows_the_enrollment_inline(admin_client):
+    student = factories.make_student(name="Inline Pupil")
+    klass = factories.make_class(students=[student], name="Geography")
+
+    response = admin_client.get(f"/admin/classes/class/{klass.pk}/change/")
+
+    assert response.status_code == 200
+    assert b"enrollments-TOTAL_FORMS" in response.content
+    assert b"Inline Pupil" in response.content
+
+
+def test_class_add_page_renders(admin_client):
+    assert admin_client.get("/admin/classes/class/add/").status_code == 200
+
+
+def test_enrolling_through_the_inline_adds_to_the_roster(admin_client):
+    klass = factories.make_class(name="Music")
+    student = factories.make_student()
+
+    response = admin_client.post(
+        f"/admin/classes/class/{klass.pk}/change/",
+        {
+            "class_name": "Music",
+            "teacher": klass.teacher_id,
+            "enrollments-TOTAL_FORMS": "1",
+            "enrollments-INITIAL_FORMS": "0",
+            "enrollments-MIN_NUM_FORMS": "0",
+            "enrollments-MAX_NUM_FORMS": "1000",
+            "enrollments-0-student": student.pk,
+            "enrollments-0-klass": klass.pk,
+        },
+    )
+
+    assert response.status_code == 302, response.content[:3000]
+    assert Enrollment.objects.filter(klass=klass, student=student).exists()
+
+
+def test_teacher_without_staff_flag_cannot_open_the_class_admin(teacher):
+    client = Client()
+    client.force_login(teacher)
+
+    response = client.get("/admin/classes/class/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")

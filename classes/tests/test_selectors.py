@@ -1,0 +1,83 @@
+"""Class and roster reads, with the contract's 404/403 rules."""
+
+import pytest
+
+from attendance_project.errors import ApplicationError, Messages
+from classes import selectors
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def raised(func, **kwargs) -> tuple[int, str]:
+    with pytest.raises(ApplicationError) as info:
+        func(**kwargs)
+    return info.value.status, info.value.message
+
+
+def test_class_get_by_string_or_int_id(teacher):
+    klass = factories.make_class(teacher=teacher)
+
+    assert selectors.class_get(class_id=str(klass.pk)) == klass
+    assert selectors.class_get(class_id=klass.pk) == klass
+
+
+@pytest.mark.parametrize(
+    "class_id", ["someid", "507f1f77bcf86cd799439011", "0", "-1", "99999999999999999999999", "", None]
+)
+def test_class_get_unknown_is_404(class_id):
+    assert raised(selectors.class_get, class_id=class_id) == (404, Messages.CLASS_NOT_FOUND)
+
+
+def test_class_owned_checks_existence_before_ownership(teacher):
+    klass = factories.make_class(teacher=teacher)
+    other = factories.make_teacher()
+
+    assert selectors.class_owned(class_id=str(klass.pk), teacher=teacher) == klass
+    assert raised(selectors.class_owned, class_id=str(klass.pk), teacher=other) == (403, Messages.NOT_CLASS_TEACHER)
+    assert raised(selectors.class_owned, class_id="someid", teacher=other) == (404, Messages.CLASS_NOT_FOUND)
+
+
+def test_class_for_viewer_allows_teacher_and_enrolled_students_only(teacher, student):
+    klass = factories.make_class(teacher=teacher, students=[student])
+
+    assert selectors.class_for_viewer(class_id=str(klass.pk), user=teacher) == klass
+    assert selectors.class_for_viewer(class_id=str(klass.pk), user=student) == klass
+    for outsider in (factories.make_student(), factories.make_teacher()):
+        assert raised(selectors.class_for_viewer, class_id=str(klass.pk), user=outsider) == (
+            403,
+            Messages.NOT_CLASS_TEACHER,
+        )
+
+
+def test_class_enrolled_refuses_students_not_on_the_roster(teacher, student):
+    klass = factories.make_class(teacher=teacher, students=[student])
+
+    assert selectors.class_enrolled(class_id=str(klass.pk), student=student) == klass
+    assert raised(selectors.class_enrolled, class_id=str(klass.pk), student=factories.make_student()) == (
+        403,
+        Messages.NOT_ENROLLED,
+    )
+
+
+def test_roster_is_ordered_by_name(teacher):
+    zed = factories.make_student(name="Zed")
+    amy = factories.make_student(name="Amy")
+    klass = factories.make_class(teacher=teacher, students=[zed, amy])
+
+    assert selectors.roster(klass=klass) == [amy, zed]
+    assert selectors.roster_ids(klass=klass) == [zed.pk, amy.pk]
+
+
+def test_classes_of_a_teacher_and_of_a_student(teacher, student):
+    mine = factories.make_class(teacher=teacher, students=[student])
+    factories.make_class(name="Not mine")
+
+    assert selectors.classes_of(user=teacher) == [mine]
+    assert selectors.classes_of(user=student) == [mine]
+
+
+def test_students_all_skips_teachers_and_deactivated_students(teacher, student):
+    factories.make_student(is_active=False)
+
+    assert selectors.students_all() == [student]

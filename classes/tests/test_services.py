@@ -1,0 +1,57 @@
+"""Class and roster writes."""
+
+import pytest
+
+from attendance_project.errors import ApplicationError, Messages
+from classes import selectors, services
+from classes.models import Enrollment
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_class_create_makes_an_empty_class_for_the_teacher(teacher):
+    klass = services.class_create(teacher=teacher, class_name="Drama")
+
+    assert klass.teacher == teacher
+    assert klass.class_name == "Drama"
+    assert selectors.roster_ids(klass=klass) == []
+
+
+def test_enrollment_add_puts_a_student_on_the_roster_once(teacher, student):
+    klass = factories.make_class(teacher=teacher)
+
+    assert services.enrollment_add(klass=klass, student_id=str(student.pk)) == student
+    services.enrollment_add(klass=klass, student_id=str(student.pk))
+
+    assert Enrollment.objects.filter(klass=klass, student=student).count() == 1
+
+
+@pytest.mark.parametrize(
+    "student_id", ["someid", "507f1f77bcf86cd799439011", "-1", "99999999999999999999999", None, {}]
+)
+def test_enrollment_add_unknown_id_is_student_not_found(teacher, student_id):
+    klass = factories.make_class(teacher=teacher)
+
+    with pytest.raises(ApplicationError) as raised:
+        services.enrollment_add(klass=klass, student_id=student_id)
+
+    assert (raised.value.status, raised.value.message) == (404, Messages.STUDENT_NOT_FOUND)
+
+
+def test_enrollment_add_refuses_a_teacher(teacher):
+    klass = factories.make_class(teacher=teacher)
+
+    with pytest.raises(ApplicationError) as raised:
+        services.enrollment_add(klass=klass, student_id=str(factories.make_teacher().pk))
+
+    assert raised.value.message == Messages.STUDENT_NOT_FOUND
+    assert not Enrollment.objects.exists()
+
+
+def test_enrollment_remove_takes_a_student_off_once(teacher, student):
+    klass = factories.make_class(teacher=teacher, students=[student])
+
+    assert services.enrollment_remove(klass=klass, student=student) is True
+    assert services.enrollment_remove(klass=klass, student=student) is False
+    assert not selectors.is_enrolled(klass=klass, user=student)
