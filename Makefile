@@ -40,12 +40,12 @@ demo: $(VENV)/.runtime
 
 ## Regenerate both migration sets (SQL, and MongoDB offline).
 migrations: $(VENV)/.runtime
-	DEBUG=1 $(PY) manage.py makemigrations accounts classes live
+	DEBUG=1 MONGO_URI= DATABASE_URL= $(PY) manage.py makemigrations accounts classes live
 	DEBUG=1 MONGO_URI=mongodb://offline.invalid/attendance MONGO_OFFLINE=1 $(PY) manage.py makemigrations admin auth contenttypes sessions accounts classes live
 
 ## Fail when either migration set is out of date.
 migrations-check: $(VENV)/.runtime
-	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run accounts classes live
+	DEBUG=1 MONGO_URI= DATABASE_URL= $(PY) manage.py makemigrations --check --dry-run accounts classes live
 	DEBUG=1 MONGO_URI=mongodb://offline.invalid/attendance MONGO_OFFLINE=1 $(PY) manage.py makemigrations --check --dry-run admin auth contenttypes sessions accounts classes live
 
 ## Benchmarks: writes docs/benchmarks.md.

@@ -1,0 +1,1 @@
+"""Migrations for MongoDB mode (MONGO_URI set): ObjectId keys; `make migrations` writes them."""
