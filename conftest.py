@@ -1,10 +1,24 @@
 """Fixtures shared by the whole suite."""
 
+import os
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests import factories
+
+MONGODB_SKIP_REASON = "MONGO_URI is not set: MongoDB tests need a MongoDB replica set"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the tests marked `mongodb` only when MONGO_URI names a server."""
+    if os.environ.get("MONGO_URI"):
+        return
+    skip = pytest.mark.skip(reason=MONGODB_SKIP_REASON)
+    for item in items:
+        if "mongodb" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)
