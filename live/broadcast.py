@@ -60,16 +60,12 @@ async def to_user(user_id: str, event: str, data: dict) -> None:
 
 def announce_enrollment(*, class_id: str, student_id: str) -> None:
     """Make a connected student's sockets join the class they were just added to."""
-    async_to_sync(get_channel_layer().group_send)(
-        user_group(student_id), {"type": ENROLLED, "class_id": class_id}
-    )
+    async_to_sync(get_channel_layer().group_send)(user_group(student_id), {"type": ENROLLED, "class_id": class_id})
 
 
 def announce_unenrollment(*, class_id: str, student_id: str) -> None:
     """Make a connected student's sockets leave a class they were removed from."""
-    async_to_sync(get_channel_layer().group_send)(
-        user_group(student_id), {"type": UNENROLLED, "class_id": class_id}
-    )
+    async_to_sync(get_channel_layer().group_send)(user_group(student_id), {"type": UNENROLLED, "class_id": class_id})
 
 
 def session_started_data(session) -> dict:

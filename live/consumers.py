@@ -163,14 +163,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     def _require(self, role: str) -> None:
         if self.user.role != role:
-            raise ApplicationError(
-                Messages.WS_TEACHER_ONLY if role == Role.TEACHER else Messages.WS_STUDENT_ONLY, 403
-            )
+            raise ApplicationError(Messages.WS_TEACHER_ONLY if role == Role.TEACHER else Messages.WS_STUDENT_ONLY, 403)
 
     async def _session(self, data: dict):
-        session = await database_sync_to_async(session_for_sender)(
-            user=self.user, class_id=data.get("classId")
-        )
+        session = await database_sync_to_async(session_for_sender)(user=self.user, class_id=data.get("classId"))
         await self._ensure_member(str(session.klass_id), str(session.klass.teacher_id))
         return session
 
@@ -212,9 +208,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.opted_in = True
             for class_id in self.classes:
                 await self.channel_layer.group_add(broadcast.class_live_group(class_id), self.channel_name)
-        snapshot = await database_sync_to_async(snapshots.snapshot_sync)(
-            user=self.user, class_ids=list(self.classes)
-        )
+        snapshot = await database_sync_to_async(snapshots.snapshot_sync)(user=self.user, class_ids=list(self.classes))
         await self._fill_presence(snapshot)
         await self._send_frame("SNAPSHOT", snapshot)
 
@@ -242,9 +236,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         await self._ensure_member(class_id, memberships[class_id])
         if self.opted_in:
-            snapshot = await database_sync_to_async(snapshots.snapshot_sync)(
-                user=self.user, class_ids=[class_id]
-            )
+            snapshot = await database_sync_to_async(snapshots.snapshot_sync)(user=self.user, class_ids=[class_id])
             await self._fill_presence(snapshot)
             await self._send_frame("ENROLLED", snapshot)
 

@@ -20,9 +20,7 @@ class AttendanceSession(models.Model):
     """One roll call of a class, from start to DONE."""
 
     klass = models.ForeignKey("classes.Class", on_delete=models.CASCADE, related_name="sessions")
-    teacher = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sessions_started"
-    )
+    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sessions_started")
     started_at = models.DateTimeField(db_index=True)
     ended_at = models.DateTimeField(null=True, blank=True, db_index=True)
     is_active = models.BooleanField(default=True)
@@ -50,9 +48,7 @@ class AttendanceRecord(models.Model):
     """One student's status in one session: a live mark, then the persisted result."""
 
     session = models.ForeignKey(AttendanceSession, on_delete=models.CASCADE, related_name="records")
-    student = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attendance_records"
-    )
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attendance_records")
     status = models.CharField(max_length=16, choices=Status.choices)
     marked_at = models.DateTimeField()
     marked_by = models.ForeignKey(

@@ -94,7 +94,5 @@ def session_marks(*, session: AttendanceSession) -> dict[str, str]:
     """Return every mark of a session as {studentId: status}."""
     return {
         str(student_id): status
-        for student_id, status in AttendanceRecord.objects.filter(session=session).values_list(
-            "student_id", "status"
-        )
+        for student_id, status in AttendanceRecord.objects.filter(session=session).values_list("student_id", "status")
     }

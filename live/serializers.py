@@ -11,13 +11,9 @@ class StartIn(serializers.Serializer):
 
 class StartOut(serializers.Serializer):
     classId = serializers.CharField()
-    startedAt = serializers.CharField(
-        help_text="ISO-8601 UTC with milliseconds, e.g. 2025-03-11T10:00:00.000Z"
-    )
+    startedAt = serializers.CharField(help_text="ISO-8601 UTC with milliseconds, e.g. 2025-03-11T10:00:00.000Z")
 
 
 class MyAttendanceOut(serializers.Serializer):
     classId = serializers.CharField()
-    status = serializers.CharField(
-        allow_null=True, help_text="present, absent, or null when no session ended"
-    )
+    status = serializers.CharField(allow_null=True, help_text="present, absent, or null when no session ended")

@@ -27,9 +27,7 @@ def session_start(*, teacher: User, klass: Class) -> AttendanceSession:
         return running
     try:
         with atomic():
-            session = AttendanceSession.objects.create(
-                klass=klass, teacher=teacher, started_at=_now(), is_active=True
-            )
+            session = AttendanceSession.objects.create(klass=klass, teacher=teacher, started_at=_now(), is_active=True)
             on_commit(lambda: broadcast.announce_session_started(session=session))
     except IntegrityError:
         # A concurrent start created it first; that session is the one.
@@ -40,9 +38,7 @@ def session_start(*, teacher: User, klass: Class) -> AttendanceSession:
     return session
 
 
-def attendance_mark(
-    *, session: AttendanceSession, student_id: object, status: object, by: User
-) -> AttendanceRecord:
+def attendance_mark(*, session: AttendanceSession, student_id: object, status: object, by: User) -> AttendanceRecord:
     """Record a student's status in a running session (a later mark replaces it)."""
     if not isinstance(status, str) or status not in VALID_STATUSES:
         raise ApplicationError(Messages.WS_INVALID_STATUS, 400)
@@ -52,9 +48,7 @@ def attendance_mark(
     now = _now()
     with atomic():
         # Writing the session row first serializes this mark against a concurrent DONE.
-        touched = AttendanceSession.objects.filter(pk=session.pk, is_active=True).update(
-            version=F("version") + 1
-        )
+        touched = AttendanceSession.objects.filter(pk=session.pk, is_active=True).update(version=F("version") + 1)
         if not touched:
             raise ApplicationError(Messages.WS_NO_SESSION, 404)
         record, _ = AttendanceRecord.objects.update_or_create(
@@ -77,12 +71,8 @@ def session_finish(
             )
             if not touched:
                 raise ApplicationError(Messages.WS_NO_SESSION, 404)
-            roster = set(
-                Enrollment.objects.filter(klass_id=session.klass_id).values_list("student_id", flat=True)
-            )
-            marked = dict(
-                AttendanceRecord.objects.filter(session=session).values_list("student_id", "status")
-            )
+            roster = set(Enrollment.objects.filter(klass_id=session.klass_id).values_list("student_id", flat=True))
+            marked = dict(AttendanceRecord.objects.filter(session=session).values_list("student_id", "status"))
             # A student removed from the class mid-session is not part of its result.
             dropped = [student for student in marked if student not in roster]
             if dropped:

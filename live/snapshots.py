@@ -24,8 +24,7 @@ def snapshot_sync(*, user: User, class_ids: list[str]) -> dict:
     """
     classes = list(Class.objects.filter(pk__in=class_ids).order_by("class_name"))
     sessions = {
-        session.klass_id: session
-        for session in AttendanceSession.objects.filter(klass__in=classes, is_active=True)
+        session.klass_id: session for session in AttendanceSession.objects.filter(klass__in=classes, is_active=True)
     }
     entries = []
     for klass in classes:

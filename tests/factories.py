@@ -10,9 +10,7 @@ PASSWORD = "secret-pass"
 _counter = itertools.count(1)
 
 
-def make_user(
-    *, role: str = Role.STUDENT, name: str | None = None, email: str | None = None, **fields
-) -> User:
+def make_user(*, role: str = Role.STUDENT, name: str | None = None, email: str | None = None, **fields) -> User:
     """Create a user with PASSWORD."""
     n = next(_counter)
     return User.objects.create_user(

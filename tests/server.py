@@ -21,9 +21,7 @@ def free_port() -> int:
 class ServerProcess:
     """One Daphne worker on a free port; `restart()` keeps the port, database and Redis."""
 
-    def __init__(
-        self, *, database: Path, redis_url: str = "", port: int | None = None, env: dict | None = None
-    ):
+    def __init__(self, *, database: Path, redis_url: str = "", port: int | None = None, env: dict | None = None):
         self.port = port or free_port()
         self.database = database
         self.env = {
