@@ -28,12 +28,13 @@ class BodySizeLimitMiddleware:
         self.limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        length = request.META.get("CONTENT_LENGTH") or "0"
         try:
-            too_big = int(length) > self.limit
+            length = int(request.META.get("CONTENT_LENGTH") or "0")
         except ValueError:
+            length = -1
+        if length < 0:
             return JsonResponse(error_body(Messages.INVALID_SCHEMA), status=400)
-        if too_big:
+        if length > self.limit:
             return JsonResponse(error_body(Messages.BODY_TOO_LARGE), status=413)
         return self.get_response(request)
 

@@ -15,9 +15,7 @@ ErrorEnvelope = inline_serializer(
 def ok(name: str, data, description: str = "") -> OpenApiResponse:
     """Document a success envelope whose `data` is `data` (a serializer instance)."""
     return OpenApiResponse(
-        response=inline_serializer(
-            name=name, fields={"success": serializers.BooleanField(default=True), "data": data}
-        ),
+        response=inline_serializer(name=name, fields={"success": serializers.BooleanField(default=True), "data": data}),
         description=description,
     )
 
