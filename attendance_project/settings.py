@@ -6,6 +6,7 @@ Unset means the embedded default (one process, SQLite file, in-memory channel la
 
 import os
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
@@ -169,8 +170,15 @@ else:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # Reuse connections: opening one per WebSocket event costs more than the query.
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
             # A file, not memory: concurrency tests need real locking between threads.
-            "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH", str(BASE_DIR / "test-db.sqlite3"))},
+            # One per test process, so parallel runs never share it.
+            "TEST": {
+                "NAME": os.environ.get("SQLITE_TEST_PATH")
+                or os.path.join(tempfile.gettempdir(), f"attendance-test-{os.getpid()}.sqlite3")
+            },
         }
     }
     DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -200,7 +208,10 @@ LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ContractJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser, except that a body nested too deep to decode is a 400, not a 500.
+    "DEFAULT_PARSER_CLASSES": ["attendance_project.validation.ContractJSONParser"],
+    # No OPTIONS self-description outside the envelope: OPTIONS is a 405 like any unrouted method.
+    "DEFAULT_METADATA_CLASS": None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "attendance_project.exceptions.envelope_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -259,7 +270,13 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "live.layers.SweepingInMemoryChannelLayer",
+            # A socket may fall 1,000 broadcasts behind before the layer drops one for it.
+            "CONFIG": {"capacity": 1000, "expiry": 60},
+        }
+    }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Sessions and security -------------------------------------------------------------

@@ -10,6 +10,8 @@ Groups:
 Call these only after the write they announce has committed.
 """
 
+import json
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
@@ -40,7 +42,13 @@ def frame(event: str, data: dict | None = None) -> dict:
 
 
 def _message(event: str, data: dict, *, extension: bool) -> dict:
-    return {"type": FRAME, "frame": frame(event, data), "extension": extension}
+    # Serialized once here rather than once per receiving socket.
+    return {"type": FRAME, "text": encode(frame(event, data)), "extension": extension}
+
+
+def encode(wire_frame: dict) -> str:
+    """Serialize a frame compactly."""
+    return json.dumps(wire_frame, separators=(",", ":"))
 
 
 async def to_class(class_id: str, event: str, data: dict) -> None:
