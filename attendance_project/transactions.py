@@ -3,10 +3,10 @@
 import random
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ContextDecorator
 from typing import TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
 T = TypeVar("T")
 
@@ -18,10 +18,39 @@ def atomic(using: str = DEFAULT_DB_ALIAS) -> AbstractContextManager:
     """Return the transaction context of the configured backend."""
     if connections[using].vendor == "mongodb":
         # Django's atomic is a no-op on MongoDB; the backend's own needs a replica set.
+        return MongoAtomic(using)
+    return transaction.atomic(using=using)
+
+
+class MongoAtomic(ContextDecorator):
+    """django_mongodb_backend's atomic(), with a failed commit made a clean DatabaseError.
+
+    The backend lets an error from commitTransaction through as a raw pymongo error and
+    keeps the connection's session: the next atomic() on that thread would then start no
+    transaction at all. Here the session is dropped and the error becomes a DatabaseError
+    (its cause keeps MongoDB's labels, so run_atomic() can retry a transient one).
+    """
+
+    def __init__(self, using: str = DEFAULT_DB_ALIAS) -> None:
         from django_mongodb_backend import transaction as mongo_transaction
 
-        return mongo_transaction.atomic(using)
-    return transaction.atomic(using=using)
+        self.using = using
+        self.block = mongo_transaction.atomic(using)
+
+    def __enter__(self) -> None:
+        self.block.__enter__()
+
+    def __exit__(self, exc_type, exc_value, traceback) -> None:
+        from pymongo.errors import PyMongoError
+
+        connection = connections[self.using]
+        try:
+            self.block.__exit__(exc_type, exc_value, traceback)
+        except PyMongoError as error:
+            if not connection.in_atomic_block_mongo and connection.session is not None:
+                connection._end_session()
+                connection.run_on_commit = []
+            raise DatabaseError(f"MongoDB transaction failed: {error}") from error
 
 
 def on_commit(func, using: str = DEFAULT_DB_ALIAS) -> None:

@@ -10,7 +10,7 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from accounts.models import User
 from attendance_project import transactions
-from attendance_project.transactions import atomic, is_transient, on_commit, run_atomic
+from attendance_project.transactions import MongoAtomic, atomic, is_transient, on_commit, run_atomic
 from tests import factories
 
 
@@ -43,6 +43,46 @@ def blocks(monkeypatch):
     monkeypatch.setattr(transactions, "atomic", recording_atomic)
     monkeypatch.setattr(transactions.time, "sleep", lambda seconds: None)
     return log
+
+
+@pytest.fixture
+def mongo_connection(as_mongodb, monkeypatch):
+    """The default connection driven the way django_mongodb_backend drives its session."""
+    conn = connections["default"]
+    state = {"commit_error": None, "log": []}
+
+    class Session:
+        def end_session(self):
+            state["log"].append("end")
+
+    def start_transaction_mongo():
+        if conn.session is None:
+            conn.session = Session()
+            state["log"].append("start")
+
+    def commit_mongo():
+        # As the backend: an error from commitTransaction leaves before the session is ended.
+        if state["commit_error"] is not None:
+            error, state["commit_error"] = state["commit_error"], None
+            raise error
+        conn._end_session()
+        conn.run_on_commit = []
+
+    def end_session():
+        conn.session.end_session()
+        conn.session = None
+
+    for name, value in {
+        "session": None,
+        "in_atomic_block_mongo": False,
+        "nested_atomics": 0,
+        "start_transaction_mongo": start_transaction_mongo,
+        "commit_mongo": commit_mongo,
+        "rollback_mongo": lambda: state["log"].append("rollback"),
+        "_end_session": end_session,
+    }.items():
+        monkeypatch.setattr(conn, name, value, raising=False)
+    return conn, state
 
 
 def write_conflict() -> DatabaseError:
@@ -91,9 +131,9 @@ def test_sql_gets_djangos_atomic(as_sql):
 
 def test_mongodb_gets_the_backends_atomic(as_mongodb):
     block = atomic()
-    assert isinstance(block, mongo_transaction.Atomic)
-    assert not isinstance(block, django_transaction.Atomic)
-    assert block.using == "default"
+    assert isinstance(block, MongoAtomic)
+    assert isinstance(block.block, mongo_transaction.Atomic)
+    assert block.block.using == "default"
 
 
 def test_on_commit_goes_through_the_mongodb_backend_there(as_mongodb, monkeypatch):
@@ -201,3 +241,27 @@ def test_is_transient_follows_the_cause_chain():
     assert not is_transient(duplicate_key())
     assert not is_transient(DatabaseError("plain"))
     assert not is_transient(None)
+
+
+def test_a_failed_mongodb_commit_is_a_database_error_and_frees_the_session(mongo_connection):
+    conn, state = mongo_connection
+    state["commit_error"] = write_conflict().__cause__
+    with pytest.raises(DatabaseError) as raised, atomic():
+        conn.run_on_commit.append(([], lambda: state["log"].append("callback"), False))
+    assert is_transient(raised.value)  # MongoDB's labels survive for run_atomic()
+    assert conn.session is None
+    assert conn.run_on_commit == []
+    with atomic():
+        pass
+    # The next block starts a transaction of its own instead of reusing the failed session.
+    assert state["log"] == ["start", "end", "start", "end"]
+
+
+def test_run_atomic_retries_a_transient_commit_failure(mongo_connection, monkeypatch):
+    _, state = mongo_connection
+    monkeypatch.setattr(transactions.time, "sleep", lambda seconds: None)
+    state["commit_error"] = write_conflict().__cause__
+    func = failing([])
+    assert run_atomic(func) == "done"
+    assert len(func.calls) == 2
+    assert state["log"] == ["start", "end", "start", "end"]
