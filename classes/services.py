@@ -29,7 +29,10 @@ def enrollment_add(*, klass: Class, student_id: object) -> User:
 
 def enrollment_remove(*, klass: Class, student: User) -> bool:
     """Take a student off the roster; their past records stay."""
-    deleted, _ = Enrollment.objects.filter(klass=klass, student=student).delete()
+    with atomic():
+        deleted, _ = Enrollment.objects.filter(klass=klass, student=student).delete()
+        if deleted:
+            on_commit(lambda: _announce_removal(klass, student))
     return deleted > 0
 
 
@@ -37,3 +40,9 @@ def _announce(klass: Class, student: User) -> None:
     from live.broadcast import announce_enrollment
 
     announce_enrollment(class_id=str(klass.pk), student_id=str(student.pk))
+
+
+def _announce_removal(klass: Class, student: User) -> None:
+    from live.broadcast import announce_unenrollment
+
+    announce_unenrollment(class_id=str(klass.pk), student_id=str(student.pk))

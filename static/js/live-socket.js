@@ -1,0 +1,162 @@
+/*
+ * The page's connection to /ws: signed in by the session cookie, opted in to the
+ * extension with SUBSCRIBE, reconnecting with exponential backoff, resyncing (SUBSCRIBE
+ * again) after every reconnect, when the tab becomes visible and when the network returns.
+ */
+(function () {
+  "use strict";
+
+  var MIN_DELAY = 500;
+  var MAX_DELAY = 8000;
+  var UNAUTHORIZED = "Unauthorized or invalid token";
+
+  function LiveSocket(options) {
+    this.onFrame = options.onFrame;
+    this.onState = options.onState || function () {};
+    this.attempt = 0;
+    this.ws = null;
+    this.timer = null;
+    this.synced = false;
+    this.stopped = false;
+    var self = this;
+    window.addEventListener("online", function () {
+      self.resync();
+    });
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") {
+        self.resync();
+      }
+    });
+  }
+
+  LiveSocket.prototype.url = function () {
+    return (window.location.protocol === "https:" ? "wss://" : "ws://") + window.location.host + "/ws";
+  };
+
+  LiveSocket.prototype.setState = function (state, detail) {
+    this.state = state;
+    document.body.setAttribute("data-connection", state);
+    this.onState(state, detail || {});
+  };
+
+  LiveSocket.prototype.connect = function () {
+    var self = this;
+    if (this.stopped) {
+      return;
+    }
+    window.clearTimeout(this.timer);
+    this.timer = null;
+    if (this.ws) {
+      return;
+    }
+    this.synced = false;
+    this.setState(this.attempt === 0 && !this.everOpened ? "connecting" : "reconnecting");
+    var ws;
+    try {
+      ws = new WebSocket(this.url());
+    } catch (error) {
+      this.schedule();
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = function () {
+      ws.send(JSON.stringify({ event: "SUBSCRIBE" }));
+    };
+    ws.onmessage = function (message) {
+      var frame;
+      try {
+        frame = JSON.parse(message.data);
+      } catch (error) {
+        return;
+      }
+      if (!frame || typeof frame.event !== "string") {
+        return;
+      }
+      var data = frame.data || {};
+      if (frame.event === "ERROR" && data.message === UNAUTHORIZED) {
+        self.stopped = true;
+        self.setState("signedout");
+        return;
+      }
+      if (frame.event === "SNAPSHOT") {
+        self.attempt = 0;
+        self.everOpened = true;
+        self.synced = true;
+        self.setState("open");
+      }
+      self.onFrame(frame.event, data);
+    };
+    ws.onclose = function () {
+      if (self.ws === ws) {
+        self.ws = null;
+        self.synced = false;
+        self.schedule();
+      }
+    };
+  };
+
+  LiveSocket.prototype.schedule = function () {
+    if (this.stopped || this.timer) {
+      return;
+    }
+    var base = Math.min(MAX_DELAY, MIN_DELAY * Math.pow(2, this.attempt));
+    var delay = Math.round(base * (0.75 + Math.random() * 0.5));
+    this.attempt += 1;
+    this.setState("reconnecting", { delay: delay });
+    var self = this;
+    this.timer = window.setTimeout(function () {
+      self.timer = null;
+      self.connect();
+    }, delay);
+  };
+
+  /* Ask for a fresh snapshot, or reconnect now when the socket is down. */
+  LiveSocket.prototype.resync = function () {
+    if (this.stopped) {
+      return;
+    }
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) {
+      this.ws.send(JSON.stringify({ event: "SUBSCRIBE" }));
+    } else if (!this.ws) {
+      this.attempt = 0;
+      this.connect();
+    }
+  };
+
+  LiveSocket.prototype.isOpen = function () {
+    return Boolean(this.ws && this.ws.readyState === WebSocket.OPEN && this.synced);
+  };
+
+  /* Send a frame; return false when it could not be sent. */
+  LiveSocket.prototype.send = function (event, data) {
+    if (!this.isOpen()) {
+      return false;
+    }
+    this.ws.send(JSON.stringify({ event: event, data: data || {} }));
+    return true;
+  };
+
+  /* Render the connection pill shared by the live pages. */
+  LiveSocket.describe = function (element, state) {
+    if (!element) {
+      return;
+    }
+    var texts = {
+      connecting: "Connecting…",
+      open: "Live",
+      reconnecting: "Reconnecting…",
+      signedout: "Signed out",
+    };
+    element.setAttribute("data-state", state);
+    var text = element.querySelector("[data-conn-text]");
+    var icon = element.querySelector("use");
+    if (text) {
+      text.textContent = texts[state] || state;
+    }
+    if (icon) {
+      icon.setAttribute("href", state === "open" ? "#i-live" : state === "signedout" ? "#i-alert" : "#i-sync");
+    }
+  };
+
+  window.LiveSocket = LiveSocket;
+})();

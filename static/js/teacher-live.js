@@ -1,0 +1,286 @@
+/* The teacher's live session view: tap to mark, live counters and presence, Finish. */
+(function () {
+  "use strict";
+
+  var root = document.querySelector("[data-live-teacher]");
+  if (!root) {
+    return;
+  }
+  var classId = root.getAttribute("data-class-id");
+  var startedAt = root.getAttribute("data-started-at");
+  var running = Boolean(startedAt);
+  var grid = root.querySelector("[data-grid]");
+  var template = document.getElementById("mark-template");
+  var conn = root.querySelector("[data-conn]");
+  var errorBox = root.querySelector("[data-error]");
+  var finishButton = root.querySelector("[data-finish]");
+  var dialog = root.querySelector("[data-finish-dialog]");
+  var summary = root.querySelector("[data-summary]");
+  var marking = root.querySelector("[data-marking]");
+  var toolbar = root.querySelector("[data-toolbar]");
+
+  var LABELS = { present: "Present", absent: "Absent", "": "Not marked" };
+  var ICONS = { present: "#i-check", absent: "#i-cross", "": "#i-clock" };
+  var marks = {};
+  var online = {};
+  var ended = false;
+  var socket;
+
+  function items() {
+    return grid ? Array.prototype.slice.call(grid.querySelectorAll("[data-student-id]")) : [];
+  }
+
+  function itemFor(studentId) {
+    return grid ? grid.querySelector('[data-student-id="' + CSS.escape(studentId) + '"]') : null;
+  }
+
+  function showError(message) {
+    if (!errorBox) {
+      return;
+    }
+    errorBox.textContent = message;
+    errorBox.hidden = !message;
+  }
+
+  function paint(item) {
+    var id = item.getAttribute("data-student-id");
+    var button = item.querySelector("[data-mark]");
+    var status = marks[id] || "";
+    button.setAttribute("data-status", status || "none");
+    item.querySelector("[data-status-text]").textContent = LABELS[status];
+    item.querySelector(".mark__icon use").setAttribute("href", ICONS[status]);
+    item.querySelector("[data-online]").hidden = !online[id];
+    button.disabled = ended;
+  }
+
+  function counts() {
+    var total = 0;
+    var present = 0;
+    var absent = 0;
+    items().forEach(function (item) {
+      var status = marks[item.getAttribute("data-student-id")];
+      total += 1;
+      if (status === "present") {
+        present += 1;
+      } else if (status === "absent") {
+        absent += 1;
+      }
+    });
+    return { present: present, absent: absent, notMarked: total - present - absent, total: total };
+  }
+
+  function paintCounters() {
+    var current = counts();
+    root.querySelectorAll("[data-count]").forEach(function (node) {
+      node.textContent = current[node.getAttribute("data-count")];
+    });
+    var connected = items().filter(function (item) {
+      return online[item.getAttribute("data-student-id")];
+    }).length;
+    var onlineCount = root.querySelector("[data-online-count]");
+    if (onlineCount) {
+      onlineCount.textContent = connected;
+      root.querySelector("[data-total]").textContent = current.total;
+    }
+    var finishText = root.querySelector("[data-finish-text]");
+    if (finishText) {
+      finishText.textContent =
+        current.notMarked === 0
+          ? "Every student is marked: " + current.present + " present, " + current.absent + " absent."
+          : current.notMarked +
+            (current.notMarked === 1 ? " student is" : " students are") +
+            " not marked yet and will be recorded absent.";
+    }
+  }
+
+  function paintAll() {
+    items().forEach(paint);
+    paintCounters();
+  }
+
+  function newItem(student) {
+    var fragment = template.content.cloneNode(true);
+    var item = fragment.querySelector("[data-student-id]");
+    item.setAttribute("data-student-id", student._id);
+    item.querySelector("[data-name]").textContent = student.name;
+    return item;
+  }
+
+  /* Make the grid match the roster of a snapshot (students added or removed elsewhere). */
+  function reconcile(students) {
+    if (!grid) {
+      return;
+    }
+    var existing = {};
+    items().forEach(function (item) {
+      existing[item.getAttribute("data-student-id")] = item;
+    });
+    var keep = {};
+    students.forEach(function (student) {
+      keep[student._id] = true;
+      grid.appendChild(existing[student._id] || newItem(student));
+    });
+    Object.keys(existing).forEach(function (id) {
+      if (!keep[id]) {
+        existing[id].remove();
+      }
+    });
+    var empty = root.querySelector("[data-empty]");
+    if (empty) {
+      empty.hidden = students.length > 0;
+    }
+  }
+
+  function finish(data) {
+    ended = true;
+    if (dialog && dialog.open) {
+      dialog.close();
+    }
+    if (summary) {
+      summary.querySelector('[data-final="present"]').textContent = data.present;
+      summary.querySelector('[data-final="absent"]').textContent = data.absent;
+      summary.querySelector('[data-final="total"]').textContent = data.total;
+      summary.querySelector("[data-summary-note]").textContent = data.automatic
+        ? "The session ran too long and was finished automatically."
+        : "Unmarked students were recorded absent.";
+      summary.hidden = false;
+      var line = root.querySelector("[data-session-line]");
+      if (line) {
+        line.textContent = "Session finished";
+      }
+      if (marking) {
+        marking.hidden = true;
+      }
+      if (toolbar) {
+        toolbar.hidden = true;
+      }
+      summary.focus();
+    }
+    paintAll();
+  }
+
+  function onFrame(event, data) {
+    if (data.classId !== undefined && data.classId !== classId) {
+      return;
+    }
+    if (event === "SNAPSHOT") {
+      var entry = (data.classes || []).filter(function (item) {
+        return item.classId === classId;
+      })[0];
+      if (!entry) {
+        showError("This class is no longer available.");
+        return;
+      }
+      var session = entry.session;
+      if (ended) {
+        return;
+      }
+      if (!running) {
+        if (session) {
+          window.location.reload();
+        }
+        return;
+      }
+      if (!session || session.startedAt !== startedAt) {
+        // Finished (and maybe restarted) while this page was away: show the saved result.
+        window.location.reload();
+        return;
+      }
+      showError("");
+      marks = session.marks || {};
+      online = {};
+      (entry.online || []).forEach(function (id) {
+        online[id] = true;
+      });
+      reconcile(entry.students || []);
+      items().forEach(function (item) {
+        item.querySelector("[data-mark]").removeAttribute("aria-busy");
+      });
+      paintAll();
+    } else if (event === "ATTENDANCE_MARKED") {
+      marks[data.studentId] = data.status;
+      var item = itemFor(data.studentId);
+      if (item) {
+        item.querySelector("[data-mark]").removeAttribute("aria-busy");
+        paint(item);
+      }
+      paintCounters();
+    } else if (event === "PRESENCE") {
+      online[data.userId] = Boolean(data.online);
+      var who = itemFor(data.userId);
+      if (who) {
+        paint(who);
+      }
+      paintCounters();
+    } else if (event === "DONE" || event === "SESSION_ENDED") {
+      if (running && data.classId === classId) {
+        finish(data);
+      }
+    } else if (event === "SESSION_STARTED") {
+      if (!running || ended) {
+        window.location.reload();
+      }
+    } else if (event === "ERROR") {
+      items().forEach(function (node) {
+        node.querySelector("[data-mark]").removeAttribute("aria-busy");
+      });
+      if (finishButton) {
+        finishButton.disabled = false;
+      }
+      showError(data.message || "Something went wrong.");
+      if (running) {
+        socket.resync();
+      }
+    }
+  }
+
+  function onState(state) {
+    LiveSocket.describe(conn, state);
+    if (state === "signedout") {
+      showError("You have been signed out. Reload the page to sign in again.");
+    }
+    if (finishButton && !ended) {
+      finishButton.disabled = state !== "open";
+    }
+    items().forEach(function (item) {
+      item.querySelector("[data-mark]").setAttribute("aria-disabled", String(state !== "open" || ended));
+    });
+  }
+
+  if (grid) {
+    grid.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-mark]");
+      if (!button || ended) {
+        return;
+      }
+      var id = button.closest("[data-student-id]").getAttribute("data-student-id");
+      var next = marks[id] === "present" ? "absent" : "present";
+      if (!socket.send("ATTENDANCE_MARKED", { studentId: id, status: next, classId: classId })) {
+        showError("Not connected: the mark was not sent. It will work again once reconnected.");
+        return;
+      }
+      button.setAttribute("aria-busy", "true");
+    });
+  }
+
+  if (finishButton && dialog) {
+    finishButton.addEventListener("click", function () {
+      paintCounters();
+      dialog.returnValue = "";
+      dialog.showModal();
+    });
+    dialog.addEventListener("close", function () {
+      if (dialog.returnValue !== "confirm" || ended) {
+        return;
+      }
+      if (socket.send("DONE", { classId: classId })) {
+        finishButton.disabled = true;
+      } else {
+        showError("Not connected: the session was not finished. Try again once reconnected.");
+      }
+    });
+  }
+
+  socket = new LiveSocket({ onFrame: onFrame, onState: onState });
+  socket.connect();
+})();
