@@ -1,8 +1,11 @@
 import csv
 
-from django.contrib import admin
+from asgiref.sync import async_to_sync
+from django.contrib import admin, messages
 from django.http import HttpResponse
 
+from attendance_project.errors import ApplicationError
+from live import broadcast, history, services
 from live.models import AttendanceRecord, AttendanceSession
 
 
@@ -27,36 +30,22 @@ class RecordInline(admin.TabularInline):
 def export_csv(modeladmin, request, queryset) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="attendance.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
-        [
-            "class",
-            "session_started_at",
-            "session_ended_at",
-            "student_name",
-            "student_email",
-            "status",
-            "marked_at",
-        ]
-    )
-    session_ids = list(queryset.values_list("pk", flat=True))
-    records = AttendanceRecord.objects.filter(session_id__in=session_ids).select_related(
-        "session", "session__klass", "student"
-    )
-    for record in records.order_by("session__started_at", "student__name"):
-        session = record.session
-        writer.writerow(
-            [
-                session.klass.class_name,
-                session.started_at.isoformat(),
-                session.ended_at.isoformat() if session.ended_at else "",
-                record.student.name,
-                record.student.email,
-                record.status,
-                record.marked_at.isoformat(),
-            ]
-        )
+    csv.writer(response).writerows(history.records_csv_rows(sessions=list(queryset)))
     return response
+
+
+@admin.action(description="Finish the selected running sessions (unmarked students become absent)")
+def finish_sessions(modeladmin, request, queryset) -> None:
+    finished = 0
+    for session in queryset.filter(is_active=True):
+        try:
+            summary = services.session_finish(session=session)
+        except ApplicationError as exc:
+            modeladmin.message_user(request, f"{session}: {exc.message}", messages.ERROR)
+            continue
+        async_to_sync(broadcast.to_class)(str(session.klass_id), "DONE", broadcast.done_data(session, summary))
+        finished += 1
+    modeladmin.message_user(request, f"Finished {finished} session{'s' if finished != 1 else ''}.")
 
 
 @admin.register(AttendanceSession)
@@ -73,10 +62,12 @@ class AttendanceSessionAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "klass", "started_at"]
     date_hierarchy = "started_at"
     inlines = [RecordInline]
-    actions = [export_csv]
-    readonly_fields = ["version", "present_count", "absent_count", "total_count", "finished_automatically"]
+    actions = [export_csv, finish_sessions]
+
+    def has_add_permission(self, request) -> bool:
+        # Sessions start from the class page or the API, where the one-per-class rule lives.
+        return False
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and not obj.is_active:
-            return [field.name for field in obj._meta.fields]
-        return self.readonly_fields
+        # A session changes only through its services; while it runs, its records may be corrected.
+        return [field.name for field in AttendanceSession._meta.fields]
