@@ -3,8 +3,20 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
 
 from attendance_project.errors import ApplicationError, Messages
+
+
+class ContractJSONParser(JSONParser):
+    """DRF's JSON parser, but a body nested too deep to decode is a parse error, not a crash."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - nested too deeply") from None
 
 
 class StrictCharField(serializers.CharField):

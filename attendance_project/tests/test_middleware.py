@@ -73,6 +73,20 @@ def test_wrong_method_on_a_protected_route_is_405_for_a_signed_in_user(auth, tea
     assert_error(auth(teacher).generic(method, path), 405, Messages.METHOD_NOT_ALLOWED)
 
 
+@pytest.mark.parametrize("path", ["/auth/signup", "/auth/login", "/auth/refresh"])
+def test_options_on_a_public_route_is_405_in_the_envelope(api, path):
+    response = api.options(path)
+
+    assert_error(response, 405, Messages.METHOD_NOT_ALLOWED)
+    assert "POST" in response["Allow"]
+
+
+@pytest.mark.parametrize("path", ["/auth/me", "/class", "/class/1", "/students", "/attendance/start"])
+def test_options_on_a_protected_route_is_in_the_envelope(api, auth, teacher, path):
+    assert_error(api.options(path), 401, Messages.UNAUTHORIZED)
+    assert_error(auth(teacher).options(path), 405, Messages.METHOD_NOT_ALLOWED)
+
+
 def test_healthz_answers_in_the_envelope(api):
     response = api.get("/healthz")
 
@@ -92,6 +106,25 @@ def test_unparseable_body_is_400_in_the_envelope(api, raw):
     response = api.generic("POST", "/auth/signup", raw.encode("latin-1"), content_type="application/json")
 
     assert_error(response, 400, Messages.INVALID_SCHEMA)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000],
+    ids=["deep-array", "deep-object"],
+)
+@pytest.mark.parametrize("path", ["/auth/signup", "/auth/login", "/auth/refresh"])
+def test_body_nested_too_deep_to_decode_is_400_not_500(api, path, raw):
+    assert_error(api.generic("POST", path, raw, content_type="application/json"), 400, Messages.INVALID_SCHEMA)
+
+
+@pytest.mark.parametrize("path", ["/class", "/attendance/start", "/class/1/add-student"])
+def test_body_nested_too_deep_is_400_for_a_teacher(auth, teacher, path):
+    raw = '{"className":' * 60_000 + '"x"' + "}" * 60_000
+
+    assert_error(
+        auth(teacher).generic("POST", path, raw, content_type="application/json"), 400, Messages.INVALID_SCHEMA
+    )
 
 
 def test_wrong_content_type_is_400_in_the_envelope(api):

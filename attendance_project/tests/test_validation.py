@@ -1,10 +1,19 @@
 """Strict request fields: no silent coercion of numbers, booleans or objects into strings."""
 
+import io
+
 import pytest
 from rest_framework import serializers
+from rest_framework.exceptions import ParseError
 
 from attendance_project.errors import ApplicationError, Messages
-from attendance_project.validation import IdField, StrictCharField, StrictEmailField, validated
+from attendance_project.validation import (
+    ContractJSONParser,
+    IdField,
+    StrictCharField,
+    StrictEmailField,
+    validated,
+)
 
 
 class Body(serializers.Serializer):
@@ -60,3 +69,13 @@ def test_wrong_types_and_values_are_invalid(field, value):
 
 def test_unknown_fields_are_dropped():
     assert "role" not in validated(Body, {**GOOD, "role": "teacher"})
+
+
+def test_parser_reads_json_objects():
+    assert ContractJSONParser().parse(io.BytesIO(b'{"a": [1, {"b": null}]}')) == {"a": [1, {"b": None}]}
+
+
+@pytest.mark.parametrize("raw", [b"[" * 100_000 + b"]" * 100_000, b"{oops", b"NaN", b"\xff"], ids=repr)
+def test_parser_turns_undecodable_bodies_into_parse_errors(raw):
+    with pytest.raises(ParseError):
+        ContractJSONParser().parse(io.BytesIO(raw))
