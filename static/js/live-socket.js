@@ -2,6 +2,8 @@
  * The page's connection to /ws: signed in by the session cookie, opted in to the
  * extension with SUBSCRIBE, reconnecting with exponential backoff, resyncing (SUBSCRIBE
  * again) after every reconnect, when the tab becomes visible and when the network returns.
+ * A socket that has been silent for a while is asked for a snapshot; one that does not
+ * answer is treated as dropped (phones keep dead sockets "open" after a network change).
  */
 (function () {
   "use strict";
@@ -9,6 +11,8 @@
   var MIN_DELAY = 500;
   var MAX_DELAY = 8000;
   var UNAUTHORIZED = "Unauthorized or invalid token";
+  var IDLE_CHECK = 40000;
+  var ANSWER_WITHIN = 10000;
 
   function LiveSocket(options) {
     this.onFrame = options.onFrame;
@@ -22,6 +26,12 @@
     window.addEventListener("online", function () {
       self.resync();
     });
+    window.addEventListener("offline", function () {
+      self.drop();
+    });
+    window.setInterval(function () {
+      self.checkAlive();
+    }, ANSWER_WITHIN);
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "visible") {
         self.resync();
@@ -60,9 +70,13 @@
     }
     this.ws = ws;
     ws.onopen = function () {
+      self.lastFrame = Date.now();
+      self.probeSent = 0;
       ws.send(JSON.stringify({ event: "SUBSCRIBE" }));
     };
     ws.onmessage = function (message) {
+      self.lastFrame = Date.now();
+      self.probeSent = 0;
       var frame;
       try {
         frame = JSON.parse(message.data);
@@ -108,6 +122,32 @@
       self.timer = null;
       self.connect();
     }, delay);
+  };
+
+  /* Close the socket as dropped: the usual backoff and resync follow. */
+  LiveSocket.prototype.drop = function () {
+    var ws = this.ws;
+    if (!ws) {
+      return;
+    }
+    this.ws = null;
+    this.synced = false;
+    ws.onclose = null;
+    ws.close();
+    this.schedule();
+  };
+
+  LiveSocket.prototype.checkAlive = function () {
+    if (!this.isOpen() || document.visibilityState !== "visible") {
+      return;
+    }
+    var now = Date.now();
+    if (this.probeSent && now - this.probeSent > ANSWER_WITHIN) {
+      this.drop();
+    } else if (!this.probeSent && now - (this.lastFrame || now) > IDLE_CHECK) {
+      this.probeSent = now;
+      this.ws.send(JSON.stringify({ event: "SUBSCRIBE" }));
+    }
   };
 
   /* Ask for a fresh snapshot, or reconnect now when the socket is down. */

@@ -1,0 +1,115 @@
+"""Dropped connections, a restarted server and a 360-pixel-wide phone."""
+
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+from websockets.sync.client import connect
+
+from tests.browser.conftest import LAPTOP, PHONE, sign_in, sign_up_by_api, start_server, token_of
+from tests.realserver.wire import http
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    # Restarted by a test: this module gets a server of its own.
+    server = start_server(tmp_path_factory.mktemp("resilience"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def classroom(server):
+    """A teacher, two students in one class, and a running session, all made through the API."""
+    teacher_id = sign_up_by_api(server, name="Tess Teacher", email="tess@school.test", role="teacher")
+    ids = {
+        "sam": sign_up_by_api(server, name="Sam Student", email="sam@school.test", role="student"),
+        "kim": sign_up_by_api(
+            server, name="Kim Katherine-Wolfeschlegelsteinhausen", email="kim@school.test", role="student"
+        ),
+    }
+    token = token_of(server, "tess@school.test")
+    status, body = http(server.http, "POST", "/class", {"className": "Geography 8B"}, token)
+    assert status == 201, body
+    class_id = body["data"]["_id"]
+    for student_id in ids.values():
+        assert http(server.http, "POST", f"/class/{class_id}/add-student", {"studentId": student_id}, token)[0] == 200
+    assert http(server.http, "POST", "/attendance/start", {"classId": class_id}, token)[0] == 200
+    return {"class_id": class_id, "teacher_id": teacher_id, "token": token, **ids}
+
+
+def mark(server, classroom, student: str, status: str) -> None:
+    """Mark a student the way an API client does: a token socket, not the page."""
+    with connect(f"{server.ws}?token={classroom['token']}", open_timeout=10) as socket:
+        frame = {"studentId": classroom[student], "status": status, "classId": classroom["class_id"]}
+        socket.send(json.dumps({"event": "ATTENDANCE_MARKED", "data": frame}))
+        answer = json.loads(socket.recv(timeout=10))
+        assert answer["event"] == "ATTENDANCE_MARKED", answer
+
+
+def status_of(page):
+    return page.locator(".status-card", has_text="Geography 8B").locator("[data-status-label]")
+
+
+def test_a_mark_made_while_offline_shows_after_reconnecting(server, classroom, new_page):
+    page = new_page(PHONE)
+    sign_in(page, server, "sam@school.test")
+    connection = page.locator("[data-conn]")
+    expect(connection).to_have_attribute("data-state", "open")
+    expect(status_of(page)).to_have_text("Not yet marked")
+
+    page.context.set_offline(True)
+    expect(connection).to_have_attribute("data-state", "reconnecting")
+    expect(connection).to_have_text("Reconnecting…")
+    mark(server, classroom, "sam", "absent")  # broadcast while the phone is away
+    expect(status_of(page)).to_have_text("Not yet marked")
+
+    page.context.set_offline(False)
+    expect(connection).to_have_attribute("data-state", "open")
+    expect(status_of(page)).to_have_text("Absent")  # from the resync snapshot
+
+
+def test_pages_recover_after_the_server_restarts(server, classroom, new_page):
+    student = new_page(PHONE)
+    sign_in(student, server, "kim@school.test")
+    teacher = new_page(LAPTOP)
+    sign_in(teacher, server, "tess@school.test")
+    teacher.goto(f"{server.http}/app/classes/{classroom['class_id']}/live/")
+    for page in (student, teacher):
+        expect(page.locator("[data-conn]")).to_have_attribute("data-state", "open")
+    student.evaluate("window.notReloaded = true")
+
+    server.kill()
+    for page in (student, teacher):
+        expect(page.locator("[data-conn]")).to_have_text("Reconnecting…")
+    server.start()
+    for page in (student, teacher):
+        expect(page.locator("[data-conn]")).to_have_attribute("data-state", "open", timeout=20_000)
+
+    kim = teacher.get_by_role("button", name=re.compile("^Kim"))
+    kim.click()
+    expect(kim).to_have_attribute("data-status", "present")
+    expect(status_of(student)).to_have_text("Present")
+    assert student.evaluate("window.notReloaded") is True
+
+
+@pytest.mark.parametrize("who", ["student", "teacher"])
+def test_a_360_pixel_phone_needs_no_sideways_scrolling(server, classroom, new_page, who):
+    page = new_page(PHONE)
+    if who == "student":
+        sign_in(page, server, "kim@school.test")
+        urls = ["/app/live/", "/app/history/"]
+    else:
+        sign_in(page, server, "tess@school.test")
+        base = f"/app/classes/{classroom['class_id']}/"
+        urls = ["/app/", base, base + "live/"]
+    for url in [*urls, "/app/signup/"]:
+        if url == "/app/signup/":
+            page.context.clear_cookies()
+        page.goto(server.http + url)
+        page.wait_for_load_state("networkidle")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{url} is {width}px wide"
