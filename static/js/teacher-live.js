@@ -34,10 +34,14 @@
     return grid ? grid.querySelector('[data-student-id="' + CSS.escape(studentId) + '"]') : null;
   }
 
-  function showError(message) {
+  var errorKind = "";
+
+  /* Show a message; a "connection" one is cleared by the next snapshot, others by the next tap. */
+  function showError(message, kind) {
     if (!errorBox) {
       return;
     }
+    errorKind = message ? kind || "server" : "";
     errorBox.textContent = message;
     errorBox.hidden = !message;
   }
@@ -168,7 +172,7 @@
         return item.classId === classId;
       })[0];
       if (!entry) {
-        showError("This class is no longer available.");
+        showError("This class is no longer available.", "server");
         return;
       }
       var session = entry.session;
@@ -186,7 +190,9 @@
         window.location.reload();
         return;
       }
-      showError("");
+      if (errorKind === "connection") {
+        showError("");
+      }
       marks = session.marks || {};
       online = {};
       (entry.online || []).forEach(function (id) {
@@ -237,7 +243,7 @@
   function onState(state) {
     LiveSocket.describe(conn, state);
     if (state === "signedout") {
-      showError("You have been signed out. Reload the page to sign in again.");
+      showError("You have been signed out. Reload the page to sign in again.", "signedout");
     }
     if (finishButton && !ended) {
       finishButton.disabled = state !== "open";
@@ -256,8 +262,11 @@
       var id = button.closest("[data-student-id]").getAttribute("data-student-id");
       var next = marks[id] === "present" ? "absent" : "present";
       if (!socket.send("ATTENDANCE_MARKED", { studentId: id, status: next, classId: classId })) {
-        showError("Not connected: the mark was not sent. It will work again once reconnected.");
+        showError("Not connected: the mark was not sent. It will work again once reconnected.", "connection");
         return;
+      }
+      if (errorKind === "server") {
+        showError("");
       }
       button.setAttribute("aria-busy", "true");
     });
@@ -276,7 +285,7 @@
       if (socket.send("DONE", { classId: classId })) {
         finishButton.disabled = true;
       } else {
-        showError("Not connected: the session was not finished. Try again once reconnected.");
+        showError("Not connected: the session was not finished. Try again once reconnected.", "connection");
       }
     });
   }

@@ -95,6 +95,9 @@ def test_pages_recover_after_the_server_restarts(server, classroom, new_page):
     expect(status_of(student)).to_have_text("Present")
     assert student.evaluate("window.notReloaded") is True
 
+    mark(server, classroom, "sam", "present")  # an API client marks: the teacher's page follows
+    expect(teacher.get_by_role("button", name=re.compile("^Sam"))).to_have_attribute("data-status", "present")
+
 
 @pytest.mark.parametrize("who", ["student", "teacher"])
 def test_a_360_pixel_phone_needs_no_sideways_scrolling(server, classroom, new_page, who):
