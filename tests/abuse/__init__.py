@@ -1,0 +1,1 @@
+"""Misbehaving clients: fuzzed requests and frames, forged tokens, floods, brute force."""
