@@ -52,9 +52,9 @@ migrations-check: $(VENV)/.runtime
 bench: $(VENV)/.dev
 	$(PY) -m bench.run
 
-## Slow fault-injection scenarios.
+## Every fault-injection scenario, the slow ones (marked `faults`, skipped by `make test`) included.
 faults: $(VENV)/.dev
-	$(PY) -m pytest -m faults -p no:cacheprovider tests/faults $(PYTEST_ARGS)
+	RUN_FAULTS=1 $(PY) -m pytest -p no:cacheprovider tests/faults $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -21,8 +21,17 @@ def free_port() -> int:
 class ServerProcess:
     """One Daphne worker on a free port; `restart()` keeps the port, database and Redis."""
 
-    def __init__(self, *, database: Path, redis_url: str = "", port: int | None = None, env: dict | None = None):
+    def __init__(
+        self,
+        *,
+        database: Path,
+        redis_url: str = "",
+        port: int | None = None,
+        env: dict | None = None,
+        args: tuple[str, ...] = (),
+    ):
         self.port = port or free_port()
+        self.args = tuple(args)  # extra Daphne options, e.g. ("--ping-interval", "1")
         self.database = database
         self.env = {
             **os.environ,
@@ -66,6 +75,7 @@ class ServerProcess:
                 "127.0.0.1",
                 "-p",
                 str(self.port),
+                *self.args,
                 "attendance_project.asgi:application",
             ],
             cwd=ROOT,
@@ -101,6 +111,13 @@ class ServerProcess:
     def restart(self) -> None:
         self.kill()
         self.start()
+
+    def rss_kib(self) -> int:
+        """Resident memory of the running server process, in KiB (Linux)."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise RuntimeError("no VmRSS line")
 
     def log(self) -> str:
         try:

@@ -15,8 +15,8 @@ def server_factory(tmp_path):
     started: list[ServerProcess] = []
     database = tmp_path / "db.sqlite3"
 
-    def start(redis_url: str = "", migrate: bool = True, **env) -> ServerProcess:
-        server = ServerProcess(database=database, redis_url=redis_url, env=env)
+    def start(redis_url: str = "", migrate: bool = True, args: tuple[str, ...] = (), **env) -> ServerProcess:
+        server = ServerProcess(database=database, redis_url=redis_url, env=env, args=args)
         if migrate and not started:
             server.migrate()
         started.append(server)

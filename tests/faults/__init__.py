@@ -1,0 +1,1 @@
+"""Failures under load: killed workers, Redis restarts, stalled clients, a locked database."""
