@@ -19,6 +19,7 @@ class Messages:
     INVALID_LOGIN = "Invalid email or password"
     TOO_MANY_LOGINS = "Too many failed login attempts, try again later"
     NOT_FOUND = "Not found"
+    BAD_REQUEST = "Bad request"
     METHOD_NOT_ALLOWED = "Method not allowed"
     BODY_TOO_LARGE = "Request body too large"
     INTERNAL = "Internal server error"

@@ -2,6 +2,7 @@
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -20,6 +21,8 @@ _DRF_MESSAGES: list[tuple[type[Exception], int, str]] = [
     (exceptions.MethodNotAllowed, 405, Messages.METHOD_NOT_ALLOWED),
     (exceptions.NotFound, 404, Messages.NOT_FOUND),
     (Http404, 404, Messages.NOT_FOUND),
+    # Django's own check on the body actually received (a Content-Length that understates it).
+    (RequestDataTooBig, 413, Messages.BODY_TOO_LARGE),
 ]
 
 

@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions
 
@@ -24,6 +25,11 @@ from attendance_project.exceptions import envelope_exception_handler
         (exceptions.NotFound(), 404, Messages.NOT_FOUND),
         (Http404("No Class matches the given query."), 404, Messages.NOT_FOUND),
         (exceptions.Throttled(wait=3), 429, Messages.TOO_MANY_LOGINS),
+        (
+            RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE."),
+            413,
+            Messages.BODY_TOO_LARGE,
+        ),
         (exceptions.PermissionDenied(Messages.TEACHER_REQUIRED), 403, Messages.TEACHER_REQUIRED),
     ],
     ids=lambda value: type(value).__name__ if isinstance(value, Exception) else str(value),

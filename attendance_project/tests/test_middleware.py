@@ -235,6 +235,23 @@ def test_crash_in_an_api_view_is_500_in_the_envelope(caplog):
     assert "secret detail from an API view" in caplog.text
 
 
+# --- errors raised by Django's own layers, before any view -----------------------------------
+
+
+@pytest.mark.parametrize("path", ["/students", "/auth/login", "/nope"])
+def test_disallowed_host_is_400_in_the_envelope(api, path):
+    response = api.get(path, HTTP_HOST="evil.example")
+
+    assert_error(response, 400, Messages.BAD_REQUEST)
+
+
+def test_disallowed_host_on_a_page_stays_html():
+    response = APIClient().get("/admin/login/", HTTP_HOST="evil.example")
+
+    assert response.status_code == 400
+    assert not response["Content-Type"].startswith("application/json")
+
+
 # --- pages keep their HTML ------------------------------------------------------------------
 
 
