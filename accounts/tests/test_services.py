@@ -1,9 +1,11 @@
 """Signup and login rules, including the per-email lockout after repeated failures."""
 
 import logging
+import threading
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts import services
@@ -139,3 +141,48 @@ def test_user_login_wrong_password_raises_the_contract_error(student):
         services.user_login(email=student.email, password="nope-nope")
 
     assert (raised.value.status, raised.value.message) == (400, Messages.INVALID_LOGIN)
+
+
+def _in_threads(count: int, work) -> list:
+    """Run `work(i)` in `count` threads released together; return the results in order."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[i] = work(i)
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_signups_with_one_email_create_one_user():
+    def signup(i: int) -> int:
+        response = APIClient().post(
+            "/auth/signup",
+            {
+                "name": f"Racer {i}",
+                "email": f"Racer@School.test{' ' * (i % 2)}",
+                "password": "secret1",
+                "role": "student",
+            },
+            format="json",
+        )
+        return response.status_code, response.json()
+
+    results = _in_threads(6, signup)
+
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [201, 400, 400, 400, 400, 400], results
+    assert all(body == {"success": False, "error": Messages.EMAIL_EXISTS} for status, body in results if status == 400)
+    assert User.objects.filter(email="racer@school.test").count() == 1

@@ -1,8 +1,10 @@
 """The class routes of the REST contract, their check order, and ids that name nothing."""
 
 import json
+import threading
 
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from attendance_project.errors import Messages
@@ -435,3 +437,33 @@ def test_unauthenticated_client_sees_no_class_data(klass):
     response = APIClient().get(f"/class/{klass.pk}")
 
     assert "Maths" not in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_adds_of_one_student_keep_one_entry():
+    teacher = factories.make_teacher()
+    klass = factories.make_class(teacher=teacher)
+    newcomer = factories.make_student()
+    token = factories.token_for(teacher)
+    barrier = threading.Barrier(6)
+    results: list = [None] * 6
+
+    def run(i: int) -> None:
+        try:
+            client = APIClient()
+            client.credentials(HTTP_AUTHORIZATION=token)
+            barrier.wait(timeout=10)
+            response = client.post(f"/class/{klass.pk}/add-student", {"studentId": str(newcomer.pk)}, format="json")
+            results[i] = (response.status_code, response.json())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert [status for status, _ in results] == [200] * 6, results
+    assert all(body["data"]["studentIds"] == [str(newcomer.pk)] for _, body in results)
+    assert Enrollment.objects.filter(klass=klass, student=newcomer).count() == 1

@@ -1,11 +1,14 @@
 """The attendance routes of the REST contract: POST /attendance/start and GET /class/:id/my-attendance."""
 
 import re
+import threading
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from attendance_project.errors import Messages
 from live import services
@@ -247,3 +250,32 @@ def test_my_attendance_unknown_or_malformed_class_is_404(auth, student, class_id
 
 def test_my_attendance_wrong_method_is_405(auth, student, klass):
     assert_error(auth(student).post(f"/class/{klass.pk}/my-attendance"), 405, Messages.METHOD_NOT_ALLOWED)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_starts_of_one_class_share_one_session():
+    teacher = factories.make_teacher()
+    klass = factories.make_class(teacher=teacher, students=[factories.make_student()])
+    token = factories.token_for(teacher)
+    barrier = threading.Barrier(6)
+    results: list = [None] * 6
+
+    def run(i: int) -> None:
+        try:
+            client = APIClient()
+            client.credentials(HTTP_AUTHORIZATION=token)
+            barrier.wait(timeout=10)
+            response = start(client, str(klass.pk))
+            results[i] = (response.status_code, response.json())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert [status for status, _ in results] == [200] * 6, results
+    assert len({body["data"]["startedAt"] for _, body in results}) == 1
+    assert AttendanceSession.objects.filter(klass=klass).count() == 1
