@@ -35,6 +35,7 @@ class Messages:
     WS_STUDENT_NOT_ENROLLED = "Student not enrolled in class"
     WS_TOO_LARGE = "Message too large"
     WS_RATE_LIMITED = "Too many messages, slow down"
+    WS_MARK_FAILED = "Could not record the mark, try again"
     WS_PERSIST_FAILED = "Could not persist attendance, the session is still active: send DONE again"
 
 

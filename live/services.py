@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from attendance_project.errors import ApplicationError, Messages
 from attendance_project.ids import parse_id
-from attendance_project.transactions import atomic, on_commit
+from attendance_project.transactions import on_commit, run_atomic
 from classes.models import Class, Enrollment
 from live import broadcast
 from live.models import AttendanceRecord, AttendanceSession, Status
@@ -25,10 +25,14 @@ def session_start(*, teacher: User, klass: Class) -> AttendanceSession:
     running = session_active(klass=klass)
     if running is not None:
         return running
+
+    def create() -> AttendanceSession:
+        session = AttendanceSession.objects.create(klass=klass, teacher=teacher, started_at=_now(), is_active=True)
+        on_commit(lambda: broadcast.announce_session_started(session=session))
+        return session
+
     try:
-        with atomic():
-            session = AttendanceSession.objects.create(klass=klass, teacher=teacher, started_at=_now(), is_active=True)
-            on_commit(lambda: broadcast.announce_session_started(session=session))
+        session = run_atomic(create)
     except IntegrityError:
         # A concurrent start created it first; that session is the one.
         running = session_active(klass=klass)
@@ -46,7 +50,8 @@ def attendance_mark(*, session: AttendanceSession, student_id: object, status: o
     if key is None or not Enrollment.objects.filter(klass_id=session.klass_id, student_id=key).exists():
         raise ApplicationError(Messages.WS_STUDENT_NOT_ENROLLED, 404)
     now = _now()
-    with atomic():
+
+    def write() -> AttendanceRecord:
         # Writing the session row first serializes this mark against a concurrent DONE.
         touched = AttendanceSession.objects.filter(pk=session.pk, is_active=True).update(version=F("version") + 1)
         if not touched:
@@ -56,7 +61,12 @@ def attendance_mark(*, session: AttendanceSession, student_id: object, status: o
             student_id=key,
             defaults={"status": status, "marked_at": now, "marked_by": by},
         )
-    return record
+        return record
+
+    try:
+        return run_atomic(write)
+    except DatabaseError as exc:
+        raise ApplicationError(Messages.WS_MARK_FAILED, 503) from exc
 
 
 def session_finish(
@@ -64,35 +74,39 @@ def session_finish(
 ) -> dict[str, int]:
     """End a running session: unmarked students become absent, one record each, all or nothing."""
     now = now or _now()
+
+    def write() -> dict[str, int]:
+        touched = AttendanceSession.objects.filter(pk=session.pk, is_active=True).update(
+            is_active=False, ended_at=now, version=F("version") + 1
+        )
+        if not touched:
+            raise ApplicationError(Messages.WS_NO_SESSION, 404)
+        roster = set(Enrollment.objects.filter(klass_id=session.klass_id).values_list("student_id", flat=True))
+        marked = dict(AttendanceRecord.objects.filter(session=session).values_list("student_id", "status"))
+        # A student removed from the class mid-session is not part of its result.
+        dropped = [student for student in marked if student not in roster]
+        if dropped:
+            AttendanceRecord.objects.filter(session=session, student_id__in=dropped).delete()
+        AttendanceRecord.objects.bulk_create(
+            [
+                AttendanceRecord(session=session, student_id=student, status=Status.ABSENT, marked_at=now)
+                for student in roster
+                if student not in marked
+            ],
+            batch_size=500,
+        )
+        present = sum(1 for s, status in marked.items() if s in roster and status == Status.PRESENT)
+        summary = {"present": present, "absent": len(roster) - present, "total": len(roster)}
+        AttendanceSession.objects.filter(pk=session.pk).update(
+            present_count=summary["present"],
+            absent_count=summary["absent"],
+            total_count=summary["total"],
+            finished_automatically=automatic,
+        )
+        return summary
+
     try:
-        with atomic():
-            touched = AttendanceSession.objects.filter(pk=session.pk, is_active=True).update(
-                is_active=False, ended_at=now, version=F("version") + 1
-            )
-            if not touched:
-                raise ApplicationError(Messages.WS_NO_SESSION, 404)
-            roster = set(Enrollment.objects.filter(klass_id=session.klass_id).values_list("student_id", flat=True))
-            marked = dict(AttendanceRecord.objects.filter(session=session).values_list("student_id", "status"))
-            # A student removed from the class mid-session is not part of its result.
-            dropped = [student for student in marked if student not in roster]
-            if dropped:
-                AttendanceRecord.objects.filter(session=session, student_id__in=dropped).delete()
-            AttendanceRecord.objects.bulk_create(
-                [
-                    AttendanceRecord(session=session, student_id=student, status=Status.ABSENT, marked_at=now)
-                    for student in roster
-                    if student not in marked
-                ],
-                batch_size=500,
-            )
-            present = sum(1 for s, status in marked.items() if s in roster and status == Status.PRESENT)
-            summary = {"present": present, "absent": len(roster) - present, "total": len(roster)}
-            AttendanceSession.objects.filter(pk=session.pk).update(
-                present_count=summary["present"],
-                absent_count=summary["absent"],
-                total_count=summary["total"],
-                finished_automatically=automatic,
-            )
+        summary = run_atomic(write)
     except DatabaseError as exc:
         raise ApplicationError(Messages.WS_PERSIST_FAILED, 503) from exc
     session.is_active, session.ended_at = False, now

@@ -186,3 +186,19 @@ def test_marks_racing_done_are_either_persisted_or_refused():
             assert isinstance(result, ApplicationError) and result.message == Messages.WS_NO_SESSION, result
             assert persisted[student.pk] == "absent"
     assert summary["present"] == sum(1 for r in results[:-1] if isinstance(r, AttendanceRecord))
+
+
+def test_a_mark_the_database_refuses_is_reported_not_lost_silently(klass, monkeypatch):
+    from django.db import DatabaseError
+
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    student = students_of(klass)[0]
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("database is locked")
+
+    monkeypatch.setattr(AttendanceRecord.objects, "update_or_create", broken)
+    with pytest.raises(ApplicationError) as error:
+        services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=klass.teacher)
+    assert error.value.message == Messages.WS_MARK_FAILED
+    assert selectors.student_status(session=session, student=student) == "not yet updated"
