@@ -15,8 +15,9 @@ def class_create(*, teacher: User, class_name: str) -> Class:
 
 
 def enrollment_add(*, klass: Class, student_id: object) -> User:
-    """Put a student on the roster once; a non-student id is the contract's 404."""
-    student = get_by_id(User.objects.filter(role=Role.STUDENT), student_id, Messages.STUDENT_NOT_FOUND)
+    """Put a student on the roster once; a non-student (or deactivated) id is the contract's 404."""
+    students = User.objects.filter(role=Role.STUDENT, is_active=True)
+    student = get_by_id(students, student_id, Messages.STUDENT_NOT_FOUND)
     try:
         with atomic():
             _, created = Enrollment.objects.get_or_create(klass=klass, student=student)

@@ -214,6 +214,16 @@ def test_add_student_naming_a_deleted_student_is_404(auth, teacher, klass):
     assert_error(response, 404, Messages.STUDENT_NOT_FOUND)
 
 
+def test_add_student_naming_a_deactivated_student_is_404(auth, teacher, klass):
+    # GET /students does not list deactivated accounts, so they cannot be enrolled either.
+    inactive = factories.make_student(is_active=False)
+
+    response = auth(teacher).post(f"/class/{klass.pk}/add-student", {"studentId": str(inactive.pk)}, format="json")
+
+    assert_error(response, 404, Messages.STUDENT_NOT_FOUND)
+    assert not Enrollment.objects.filter(student=inactive).exists()
+
+
 @pytest.mark.parametrize("student_id", BAD_BODY_IDS, ids=repr)
 def test_add_student_unknown_or_malformed_student_id_is_404(auth, teacher, klass, student_id):
     response = auth(teacher).post(f"/class/{klass.pk}/add-student", {"studentId": student_id}, format="json")
