@@ -49,6 +49,8 @@ def test_generated_requests_never_crash_and_stay_in_the_envelope(case, teacher, 
     response = send(case, factories.token_for(teacher))
 
     assert response.status_code < 500, (case.method, case.formatted_path, case.body, response.content)
+    if case.method.upper() == "HEAD":
+        return  # no body by definition
     body = response.json()
     assert isinstance(body, dict)
     assert isinstance(body.get("success"), bool)
