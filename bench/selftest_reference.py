@@ -1,7 +1,7 @@
 """Run bench/fanout.py against bench/reference_server.py for several class sizes.
 
 Usage:
-    python bench/selftest_reference.py                      # sizes 30 200 1000
+    python -m bench.selftest_reference                      # sizes 30 200 1000
     python bench/selftest_reference.py --sizes 30 --throughput-marks 500
 
 Starts the reference server in a subprocess on a free port, runs the fan-out client in this
@@ -19,11 +19,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-# Run as a script, so bench/ is already on sys.path.
-from fanout import run_fanout
+try:
+    from bench.fanout import run_fanout
+except ImportError:  # run as a script: bench/ itself is on sys.path, not its parent
+    from fanout import run_fanout  # type: ignore[no-redef]
 
 # Enough marks for stable figures while keeping each size well under a minute on 2 cores.
-DEFAULT_THROUGHPUT = {30: 5000, 200: 2000, 1000: 600}
+DEFAULT_THROUGHPUT = {30: 10000, 200: 3000, 1000: 1500}
 
 
 def start_server() -> tuple[subprocess.Popen[str], int]:
@@ -59,6 +61,7 @@ def main() -> int:
     p.add_argument("--latency-marks", type=int, default=200)
     p.add_argument("--throughput-marks", type=int, help="default depends on size")
     p.add_argument("--window", type=int, default=32)
+    p.add_argument("--client", choices=("raw", "websockets"), default="raw")
     args = p.parse_args()
     proc, port = start_server()
     results: dict[str, Any] = {}
@@ -74,6 +77,7 @@ def main() -> int:
                     latency_marks=args.latency_marks,
                     throughput_marks=k,
                     window=args.window,
+                    client=args.client,
                 )
             )
     finally:

@@ -1,0 +1,1 @@
+"""Benchmark tooling: fan-out load client, reference server and class setup helper."""
