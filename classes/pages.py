@@ -106,7 +106,8 @@ def student_add(request: HttpRequest, class_id: str) -> HttpResponse:
         form = AddByEmailForm(request.POST)
         if not form.is_valid():
             return _class_page(request, klass, email_form=form, status=400)
-        found = User.objects.filter(email=normalize_email(form.cleaned_data["email"]), role=Role.STUDENT).first()
+        email = normalize_email(form.cleaned_data["email"])
+        found = User.objects.filter(email=email, role=Role.STUDENT, is_active=True).first()
         if found is None:
             form.add_error("email", "No student account has this email. Ask the student to sign up first.")
             return _class_page(request, klass, email_form=form, status=400)

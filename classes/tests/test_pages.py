@@ -209,6 +209,19 @@ def test_add_by_email_explains_what_went_wrong(world, email):
     assert Enrollment.objects.filter(klass=world["klass"]).count() == 2
 
 
+def test_a_deactivated_student_is_neither_offered_nor_added_by_email(world):
+    gone = make_student(name="Gone Student", email="gone@school.test", is_active=False)
+    client = signed_in(world["teacher"])
+
+    page = client.get(f"/app/classes/{world['klass'].pk}/")
+    response = client.post(f"/app/classes/{world['klass'].pk}/students/add/", {"email": "gone@school.test"})
+
+    assert b"Gone Student" not in page.content
+    assert response.status_code == 400
+    assert b"No student account has this email" in response.content
+    assert not Enrollment.objects.filter(student=gone).exists()
+
+
 def test_a_teacher_cannot_be_added_as_a_student(world):
     client = signed_in(world["teacher"])
     klass = world["klass"]
