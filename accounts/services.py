@@ -8,7 +8,7 @@ from accounts import throttling
 from accounts.models import User, normalize_email
 from accounts.tokens import issue_tokens
 from attendance_project.errors import ApplicationError, Messages
-from attendance_project.transactions import atomic
+from attendance_project.transactions import run_atomic
 
 logger = logging.getLogger("attendance.security")
 
@@ -19,8 +19,7 @@ def user_signup(*, name: str, email: str, password: str, role: str) -> User:
     if User.objects.filter(email=email).exists():
         raise ApplicationError(Messages.EMAIL_EXISTS, 400)
     try:
-        with atomic():
-            return User.objects.create_user(email=email, password=password, name=name, role=role)
+        return run_atomic(lambda: User.objects.create_user(email=email, password=password, name=name, role=role))
     except IntegrityError:
         # Two signups raced past the check; the constraint decided.
         raise ApplicationError(Messages.EMAIL_EXISTS, 400) from None

@@ -1,11 +1,13 @@
 """Writes on classes and rosters."""
 
+import contextlib
+
 from django.db import IntegrityError
 
 from accounts.models import Role, User
 from attendance_project.errors import Messages
 from attendance_project.ids import get_by_id
-from attendance_project.transactions import atomic, on_commit
+from attendance_project.transactions import atomic, on_commit, run_atomic
 from classes.models import Class, Enrollment
 
 
@@ -18,13 +20,16 @@ def enrollment_add(*, klass: Class, student_id: object) -> User:
     """Put a student on the roster once; a non-student (or deactivated) id is the contract's 404."""
     students = User.objects.filter(role=Role.STUDENT, is_active=True)
     student = get_by_id(students, student_id, Messages.STUDENT_NOT_FOUND)
-    try:
-        with atomic():
-            _, created = Enrollment.objects.get_or_create(klass=klass, student=student)
-            if created:
-                on_commit(lambda: _announce(klass, student))
-    except IntegrityError:
-        pass  # a concurrent add of the same student won; one entry is what we want
+
+    def add() -> None:
+        # Not get_or_create: its retry-read after a duplicate cannot run in an aborted MongoDB transaction.
+        if not Enrollment.objects.filter(klass=klass, student=student).exists():
+            Enrollment.objects.create(klass=klass, student=student)
+            on_commit(lambda: _announce(klass, student))
+
+    # A concurrent add of the same student may win the race; one entry is what we want.
+    with contextlib.suppress(IntegrityError):
+        run_atomic(add)
     return student
 
 
