@@ -8,9 +8,7 @@ class Class(models.Model):
     """A class a teacher runs attendance for."""
 
     class_name = models.CharField(max_length=200)
-    teacher = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="classes_taught"
-    )
+    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="classes_taught")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -25,9 +23,7 @@ class Enrollment(models.Model):
     """One student on one class's roster."""
 
     klass = models.ForeignKey(Class, on_delete=models.CASCADE, related_name="enrollments")
-    student = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
-    )
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments")
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
