@@ -56,5 +56,9 @@ bench: $(VENV)/.dev
 faults: $(VENV)/.dev
 	RUN_FAULTS=1 $(PY) -m pytest -p no:cacheprovider tests/faults $(PYTEST_ARGS)
 
+## Retake the README screenshots (needs Chromium).
+screenshots: $(VENV)/.dev
+	$(PY) docs/screenshots/take.py
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
