@@ -2,7 +2,9 @@
 
 Groups:
 - `class.<id>`: every connection of a class (its teacher and enrolled students);
-  base-contract broadcasts (ATTENDANCE_MARKED, TODAY_SUMMARY, DONE) go here.
+  base-contract broadcasts (ATTENDANCE_MARKED, TODAY_SUMMARY, DONE) go here. Each worker
+  process subscribes to it once and hands each broadcast to its own sockets of the class
+  (live.layers.LocalFanout), instead of one subscription and one message per socket.
 - `class.<id>.live`: connections of that class that opted in to the extension;
   SESSION_STARTED / SESSION_ENDED go here, so base clients never see them.
 - `user.<id>`: every connection of one user; roster changes and presence go here.
@@ -41,9 +43,10 @@ def frame(event: str, data: dict | None = None) -> dict:
     return {"event": event, "data": data or {}}
 
 
-def _message(event: str, data: dict, *, extension: bool) -> dict:
-    # Serialized once here rather than once per receiving socket.
-    return {"type": FRAME, "text": encode(frame(event, data)), "extension": extension}
+def _message(group: str, event: str, data: dict, *, extension: bool) -> dict:
+    # Serialized once here rather than once per receiving socket. The group is named so that a
+    # process's one subscription to it (live.layers.LocalFanout) knows whose sockets to serve.
+    return {"type": FRAME, "group": group, "text": encode(frame(event, data)), "extension": extension}
 
 
 def encode(wire_frame: dict) -> str:
@@ -53,17 +56,20 @@ def encode(wire_frame: dict) -> str:
 
 async def to_class(class_id: str, event: str, data: dict) -> None:
     """Send a base-contract broadcast to every connection of a class."""
-    await get_channel_layer().group_send(class_group(class_id), _message(event, data, extension=False))
+    group = class_group(class_id)
+    await get_channel_layer().group_send(group, _message(group, event, data, extension=False))
 
 
 async def to_class_live(class_id: str, event: str, data: dict) -> None:
     """Send an extension event to the opted-in connections of a class."""
-    await get_channel_layer().group_send(class_live_group(class_id), _message(event, data, extension=True))
+    group = class_live_group(class_id)
+    await get_channel_layer().group_send(group, _message(group, event, data, extension=True))
 
 
 async def to_user(user_id: str, event: str, data: dict) -> None:
     """Send an extension event to the opted-in connections of one user."""
-    await get_channel_layer().group_send(user_group(user_id), _message(event, data, extension=True))
+    group = user_group(user_id)
+    await get_channel_layer().group_send(group, _message(group, event, data, extension=True))
 
 
 def announce_enrollment(*, class_id: str, student_id: str) -> None:

@@ -14,6 +14,7 @@ from accounts.models import Role, User
 from accounts.tokens import user_from_token
 from attendance_project.errors import ApplicationError, Messages
 from live import broadcast, snapshots
+from live.layers import local_fanout
 from live.origin import origin_allowed
 from live.presence import HEARTBEAT_SECONDS, get_presence
 from live.selectors import session_for_sender, session_summary, student_status
@@ -56,6 +57,17 @@ def _memberships(user: User) -> dict[str, str]:
     return snapshots.memberships(user=user)
 
 
+@database_sync_to_async
+def _mark(user: User, data: dict):
+    """Find the session and record the mark in one thread hop: (session, record, error)."""
+    session = session_for_sender(user=user, class_id=data.get("classId"))
+    try:
+        record = attendance_mark(session=session, student_id=data.get("studentId"), status=data.get("status"), by=user)
+    except ApplicationError as exc:
+        return session, None, exc
+    return session, record, None
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
     """One client connection, base contract first, extension on request."""
 
@@ -68,6 +80,11 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.heartbeat: asyncio.Task | None = None
         self.bucket = TokenBucket(settings.WS_RATE_LIMIT_PER_SECOND, settings.WS_RATE_LIMIT_BURST)
         self.refused = 0
+        # Class broadcasts come through the process's fan-out, which may hand one over before
+        # accept(): those wait here and go out right after it, in order.
+        self.accepted = False
+        self.pending: list[str] = []
+        self.fanout = local_fanout(self.channel_layer)
         user = await self._authenticate()
         if user is None:
             await self.accept()
@@ -79,9 +96,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
         self.classes = await _memberships(user)
         # Join every group before accept(): once the client sees the socket open, nothing is missed.
         await self.channel_layer.group_add(broadcast.user_group(self.user_id), self.channel_name)
-        for class_id in self.classes:
-            await self.channel_layer.group_add(broadcast.class_group(class_id), self.channel_name)
-        await self.accept()
+        try:
+            for class_id in self.classes:
+                await self.fanout.join(broadcast.class_group(class_id), self)
+            await self.accept()
+            while self.pending:
+                await self.send(text_data=self.pending.pop(0))
+            self.accepted = True
+        except BaseException:
+            # No disconnect() follows a connect() that failed: leave the fan-out here.
+            await self._leave_classes()
+            raise
         await self._presence_join()
 
     async def _authenticate(self) -> User | None:
@@ -101,11 +126,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         if self.heartbeat is not None:
             self.heartbeat.cancel()
+        await self._leave_classes()
         groups = [broadcast.user_group(self.user_id)]
-        for class_id in self.classes:
-            groups.append(broadcast.class_group(class_id))
-            if self.opted_in:
-                groups.append(broadcast.class_live_group(class_id))
+        if self.opted_in:
+            groups += [broadcast.class_live_group(class_id) for class_id in self.classes]
         for group in groups:
             await self.channel_layer.group_discard(group, self.channel_name)
         try:
@@ -172,10 +196,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def on_mark(self, data: dict) -> None:
         self._require(Role.TEACHER)
-        session = await self._session(data)
-        record = await database_sync_to_async(attendance_mark)(
-            session=session, student_id=data.get("studentId"), status=data.get("status"), by=self.user
-        )
+        session, record, error = await _mark(self.user, data)
+        await self._ensure_member(str(session.klass_id), str(session.klass.teacher_id))
+        if error is not None:
+            raise error
         class_id = str(session.klass_id)
         await broadcast.to_class(
             class_id,
@@ -240,6 +264,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         await self.send(text_data=message["text"])
 
+    async def deliver(self, message: dict) -> None:
+        """Take a class broadcast from the process's fan-out (live.layers.LocalFanout)."""
+        if message.get("extension") and not self.opted_in:
+            return
+        if not self.accepted:
+            self.pending.append(message["text"])
+            return
+        await self.send(text_data=message["text"])
+
     async def live_enrolled(self, message: dict) -> None:
         """Join a class the user was just added to (or just created)."""
         class_id = message["class_id"]
@@ -257,7 +290,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         class_id = message["class_id"]
         if self.classes.pop(class_id, None) is None:
             return
-        await self.channel_layer.group_discard(broadcast.class_group(class_id), self.channel_name)
+        await self.fanout.leave(broadcast.class_group(class_id), self)
         await self.channel_layer.group_discard(broadcast.class_live_group(class_id), self.channel_name)
         if self.opted_in:
             await self._send_frame("UNENROLLED", {"classId": class_id})
@@ -268,9 +301,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if class_id in self.classes:
             return
         self.classes[class_id] = teacher_id
-        await self.channel_layer.group_add(broadcast.class_group(class_id), self.channel_name)
+        await self.fanout.join(broadcast.class_group(class_id), self)
         if self.opted_in:
             await self.channel_layer.group_add(broadcast.class_live_group(class_id), self.channel_name)
+
+    async def _leave_classes(self) -> None:
+        for class_id in self.classes:
+            await self.fanout.leave(broadcast.class_group(class_id), self)
 
     async def _presence_join(self) -> None:
         try:

@@ -1,0 +1,67 @@
+"""Class broadcasts through one subscription per process (live.layers.LocalFanout)."""
+
+import asyncio
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+
+from live import broadcast, services
+from live.layers import LocalFanout
+from live.tests.wsclient import Client
+from tests.factories import make_class, make_student, make_teacher, token_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Member:
+    """A socket stand-in that records what it is handed, or fails on every delivery."""
+
+    def __init__(self, broken: bool = False) -> None:
+        self.broken = broken
+        self.got: list[str] = []
+
+    async def deliver(self, message: dict) -> None:
+        if self.broken:
+            raise ConnectionResetError("socket went away")
+        self.got.append(message["text"])
+
+
+async def test_a_failing_socket_does_not_cost_its_classmates_the_broadcast():
+    fanout = LocalFanout(get_channel_layer())
+    first, broken, last = Member(), Member(broken=True), Member()
+    for member in (first, broken, last):
+        await fanout.join("class.x", member)
+    for n in range(3):
+        await broadcast.to_class("x", "TODAY_SUMMARY", {"n": n})
+    await broadcast.to_class("y", "TODAY_SUMMARY", {"n": 99})  # another class: not ours
+    await broadcast.to_class("x", "DONE", {})
+    for _ in range(50):
+        if len(last.got) == 4:
+            break
+        await asyncio.sleep(0.02)
+    assert first.got == last.got
+    frames = [json.loads(text) for text in last.got]
+    assert [(f["event"], f["data"].get("n")) for f in frames] == [("TODAY_SUMMARY", n) for n in range(3)] + [
+        ("DONE", None)
+    ]
+    for member in (first, broken, last):
+        await fanout.leave("class.x", member)
+    assert fanout.task is None
+
+
+async def test_a_class_still_hears_marks_after_every_socket_left_and_one_came_back():
+    teacher, student = await sync_to_async(make_teacher)(), await sync_to_async(make_student)()
+    klass = await sync_to_async(make_class)(teacher=teacher, students=[student])
+    await sync_to_async(services.session_start)(teacher=teacher, klass=klass)
+    teacher_token, student_token = await sync_to_async(token_for)(teacher), await sync_to_async(token_for)(student)
+
+    for round_ in range(2):
+        marker, pupil = await Client.open(teacher_token), await Client.open(student_token)
+        status = ("present", "absent")[round_]
+        await marker.send("ATTENDANCE_MARKED", {"studentId": str(student.pk), "status": status})
+        for client in (marker, pupil):
+            await client.expect("ATTENDANCE_MARKED", studentId=str(student.pk), status=status)
+        await marker.comm.disconnect()
+        await pupil.comm.disconnect()
