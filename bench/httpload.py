@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import sys
 import time
 from typing import Any
@@ -69,6 +70,7 @@ async def run_load(
     concurrency: int = 16,
     warmup: int = 2,
     timeout: float = 60.0,
+    max_seconds: float = 0.0,
 ) -> dict[str, Any]:
     """Send `requests` requests over `concurrency` keep-alive connections; return the figures."""
     parts = urlsplit(base)
@@ -108,7 +110,7 @@ async def run_load(
             if ready == concurrency:
                 start_gate.set()
             await start_gate.wait()
-            while remaining > 0:
+            while remaining > 0 and not (max_seconds and time.perf_counter() - started > max_seconds):
                 remaining -= 1
                 try:
                     latencies.append(await one(reader, writer))
@@ -119,9 +121,10 @@ async def run_load(
         finally:
             writer.close()
 
+    started = math.inf
     tasks = [asyncio.create_task(worker()) for _ in range(concurrency)]
     await start_gate.wait()
-    t0 = time.perf_counter()
+    t0 = started = time.perf_counter()
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - t0
     return {
@@ -148,6 +151,7 @@ def cli(argv: list[str] | None = None) -> int:
     p.add_argument("--requests", type=int, default=1000)
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--warmup", type=int, default=2, help="unmeasured requests per connection")
+    p.add_argument("--max-seconds", type=float, default=0.0, help="stop sending after this long, 0 = never")
     args = p.parse_args(argv)
     result = asyncio.run(
         run_load(
@@ -159,6 +163,7 @@ def cli(argv: list[str] | None = None) -> int:
             requests=args.requests,
             concurrency=args.concurrency,
             warmup=args.warmup,
+            max_seconds=args.max_seconds,
         )
     )
     json.dump(result, sys.stdout)

@@ -21,6 +21,7 @@ import json
 import math
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -38,7 +39,8 @@ LATENCY_MARKS = {30: 200, 200: 200, 1000: 100}
 THROUGHPUT_MARKS = {30: 3000, 200: 1500, 1000: 600}
 QUICK_SCALE = 0.25
 # A phase stops sending after this long, so a slow server costs time, not the whole budget.
-PHASE_SECONDS = 15.0
+PHASE_SECONDS = 10.0
+HTTP_SECONDS = 6.0
 WINDOW = 32
 CONNECTIONS = 2000
 DONE_STUDENTS = 1000
@@ -290,6 +292,7 @@ def http_loads(server: ProjectServer, scale: float) -> dict[str, Any]:
     }
     out = {}
     for name, args in loads.items():
+        args = [*args, "--max-seconds", str(HTTP_SECONDS * scale)]
         rss = server.rss_kib()
         peak_reset(server.pid)
         res = run_json(["bench.httpload", "--base", server.http, *args])
@@ -414,6 +417,8 @@ def main(argv: list[str] | None = None) -> int:
     sections = args.only or SECTIONS
     scale = QUICK_SCALE if args.quick else 1.0
     t0 = time.monotonic()
+    # SIGTERM ends the run through the finally blocks, so that no server or Redis is left behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     REDIS.start()
     try:
         results = run_sections(args, sections, scale)
