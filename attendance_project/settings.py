@@ -281,7 +281,9 @@ else:
 
 # Sessions and security -------------------------------------------------------------
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Database sessions: one indexed read per page. The cached_db engine writes to the cache
+# unguarded, which turns a Redis outage into a 500 on every page.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

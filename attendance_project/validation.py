@@ -1,6 +1,5 @@
 """Request-body validation that answers with the contract's one 400 message."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError
@@ -37,7 +36,9 @@ class StrictEmailField(serializers.EmailField):
         return super().to_internal_value(data)
 
 
-@extend_schema_field(OpenApiTypes.STR)
+@extend_schema_field(
+    {"oneOf": [{"type": "string"}, {"type": "integer"}], "description": "an id (a string; integers are accepted)"}
+)
 class IdField(serializers.Field):
     """An id as clients send it: a non-empty string (numbers are accepted as their text)."""
 

@@ -110,10 +110,6 @@ def test_every_answer_is_an_envelope_that_matches_the_schema(case, world):
         call_everyone(case, world)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attendance_project/validation.py: IdField accepts numbers but the schema documents a string only",
-)
 @pytest.mark.parametrize(
     ("path", "component", "field"),
     [

@@ -187,10 +187,6 @@ def page_status(browser, url: str) -> int:
         return error.code
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="settings.py: cached_db sessions write the cache back after a database read, unguarded: 500 on every page",
-)
 async def test_a_signed_in_teacher_keeps_the_site_during_a_redis_outage(server_factory, private_redis):
     worker = server_factory(redis_url=private_redis.url)
     body = {"name": "Tess", "email": "tess@school.test", "password": "secret1", "role": "teacher"}
