@@ -5,6 +5,7 @@ Usage:
     python -m bench.run --reps 1 --quick     # a smoke run: fewer marks, no file written unless --out
     python -m bench.run --only fanout http   # some sections only (fanout, connections, done, http,
                                              # servers, argon2); writes nothing unless --out
+    python -m bench.run --render docs/benchmarks.json   # rewrite docs/benchmarks.md from saved results
 
 Each server (the project under Daphne or Uvicorn, and bench/reference_server.py) and each load
 client runs as its own process on this machine; this process only starts them, collects their
@@ -411,7 +412,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), choices=SIZES)
     p.add_argument("--out", help="Markdown file to write (default docs/benchmarks.md for a full run)")
     p.add_argument("--json", help="raw results file (default: next to --out, .json)")
+    p.add_argument("--render", metavar="JSON", help="only re-render a results file (with bench/notes.md) to --out")
     args = p.parse_args(argv)
+    if args.render:
+        from bench.report import render
+
+        text = render(json.loads(Path(args.render).read_text()), NOTES.read_text() if NOTES.exists() else "")
+        Path(args.out or ROOT / "docs" / "benchmarks.md").write_text(text)
+        return 0
     full = not args.quick and not args.only and args.sizes == list(SIZES)
     out = Path(args.out) if args.out else (ROOT / "docs" / "benchmarks.md" if full else None)
     sections = args.only or SECTIONS
