@@ -25,6 +25,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 EVENTS = ["ATTENDANCE_MARKED", "TODAY_SUMMARY", "MY_ATTENDANCE", "DONE", "SUBSCRIBE"]
 BROADCASTS = {"ATTENDANCE_MARKED", "TODAY_SUMMARY", "DONE"}
 ANSWERS = {"MY_ATTENDANCE", "SNAPSHOT"}
+# Extension events a socket the fuzz opted in (SUBSCRIBE) may hear at any moment.
+BACKGROUND = {"PRESENCE", "SESSION_STARTED"}
 # Every message an ERROR may carry in answer to a bad frame; Internal server error is a crash.
 ERRORS = {
     Messages.WS_INVALID_FORMAT,
@@ -110,6 +112,8 @@ async def exchange(clients: dict[str, Client], sender: str, text: str) -> dict:
     # Straight to the application: the test communicator refuses an empty text frame.
     await clients[sender].comm.send_input({"type": "websocket.receive", "text": text})
     reply = await clients[sender].recv()
+    while reply["event"] in BACKGROUND:
+        reply = await clients[sender].recv()
     assert set(reply) == {"event", "data"} and isinstance(reply["data"], dict), (text, reply)
     if reply["event"] == "ERROR":
         assert reply["data"]["message"] in ERRORS, (text, reply)
@@ -137,9 +141,9 @@ async def still_usable(world, clients: dict[str, Client]) -> None:
 
 
 async def expect_skipping_extension(client: Client, event: str, **fields) -> None:
-    # A client the fuzz opted in with SUBSCRIBE also hears SESSION_STARTED; nothing else may come first.
+    # A client the fuzz opted in with SUBSCRIBE also hears background extension events.
     frame = await client.recv()
-    while frame["event"] == "SESSION_STARTED":
+    while frame["event"] in BACKGROUND:
         frame = await client.recv()
     assert frame["event"] == event, frame
     for key, value in fields.items():

@@ -16,6 +16,7 @@ from http.cookiejar import CookieJar
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from tests.faults.frames import expect_past_background
 from tests.realserver.conftest import seed_class
 from tests.realserver.wire import Socket, http
 
@@ -122,23 +123,22 @@ async def test_redis_restart_mid_session_loses_no_mark_and_live_marking_resumes(
     fresh_student = await Socket.open(worker_b.ws, students[3]["token"])
     await fresh_teacher.send("ATTENDANCE_MARKED", {"studentId": students[3]["id"], "status": "absent"})
     await fresh_student.expect("ATTENDANCE_MARKED", studentId=students[3]["id"], status="absent")
+    await expect_past_background(fresh_teacher, "ATTENDANCE_MARKED", studentId=students[3]["id"])
 
     # Nothing persisted was lost: the marks before the outage and the one during it.
     await fresh_teacher.send("SUBSCRIBE")
-    frame = await fresh_teacher.recv()
-    while frame["event"] != "SNAPSHOT":
-        frame = await fresh_teacher.recv()
-    marks = frame["data"]["classes"][0]["session"]["marks"]
+    snapshot = await expect_past_background(fresh_teacher, "SNAPSHOT")
+    marks = snapshot["classes"][0]["session"]["marks"]
     assert marks[students[0]["id"]] == "present"
     assert marks[students[1]["id"]] == "absent"
     assert marks[students[2]["id"]] == "present"
     assert marks[students[3]["id"]] == "absent"
     await fresh_teacher.send("TODAY_SUMMARY")
-    summary = await fresh_teacher.expect("TODAY_SUMMARY")
+    summary = await expect_past_background(fresh_teacher, "TODAY_SUMMARY")
     assert summary["total"] == len(marks) and summary["absent"] == 2
 
     await fresh_teacher.send("DONE")
-    await fresh_teacher.expect("DONE", total=12)
+    await expect_past_background(fresh_teacher, "DONE", total=12)
     status, body = await call(worker_b, "GET", f"/class/{class_id}/my-attendance", token=students[2]["token"])
     assert (status, body["data"]["status"]) == (200, "present")
     for socket in (teacher, student, fresh_teacher, fresh_student):
