@@ -48,7 +48,7 @@ migrations-check: $(VENV)/.runtime
 	DEBUG=1 MONGO_URI= DATABASE_URL= $(PY) manage.py makemigrations --check --dry-run accounts classes live
 	DEBUG=1 MONGO_URI=mongodb://offline.invalid/attendance MONGO_OFFLINE=1 $(PY) manage.py makemigrations --check --dry-run admin auth contenttypes sessions accounts classes live
 
-## Benchmarks: writes docs/benchmarks.md.
+## Benchmarks (about 10 minutes, needs redis-server; starts its own): writes docs/benchmarks.md and .json.
 bench: $(VENV)/.dev
 	$(PY) -m bench.run
 
