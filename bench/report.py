@@ -140,7 +140,7 @@ def fanout_section(fan: dict[str, Any], targets: list[list[Any]]) -> list[str]:
         targets.append(["fan-out p99 ≤ 250 ms at 1,000", f"{fmt(p1000['p99_ms'])} ms", met(_le(p1000["p99_ms"], 250))])
     for size, r, _ in ratio_rows:
         targets.append(
-            [f"throughput ≥ ⅓ of the reference at {size}", fmt(r), met(_ge(None if r is None else float(r), 1 / 3))]
+            [f"throughput ≥ ⅓ of the reference at {size:,}", fmt(r), met(_ge(None if r is None else float(r), 1 / 3))]
         )
     all_ok = all(v["ok"] for k, v in med.items() if k.startswith("project/"))
     targets.append(["zero lost messages", "none lost" if all_ok else "losses", met(all_ok)])
