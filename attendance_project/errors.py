@@ -36,6 +36,7 @@ class Messages:
     WS_TOO_LARGE = "Message too large"
     WS_RATE_LIMITED = "Too many messages, slow down"
     WS_MARK_FAILED = "Could not record the mark, try again"
+    WS_BROADCAST_FAILED = "Saved, but live updates are unavailable right now"
     WS_PERSIST_FAILED = "Could not persist attendance, the session is still active: send DONE again"
 
 

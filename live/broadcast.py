@@ -12,10 +12,16 @@ Groups:
 Call these only after the write they announce has committed.
 """
 
+import contextlib
 import json
+import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+
+from attendance_project.errors import ApplicationError, Messages
+
+logger = logging.getLogger("attendance.ws")
 
 # Consumer handler names (the `type` of channel-layer messages).
 FRAME = "live.frame"
@@ -54,32 +60,54 @@ def encode(wire_frame: dict) -> str:
     return json.dumps(wire_frame, separators=(",", ":"))
 
 
+class BroadcastFailed(ApplicationError):
+    """The write committed but the channel layer (Redis) could not carry its announcement."""
+
+    def __init__(self) -> None:
+        super().__init__(Messages.WS_BROADCAST_FAILED, 503)
+
+
+async def _group_send(group: str, message: dict) -> None:
+    try:
+        await get_channel_layer().group_send(group, message)
+    except Exception as exc:
+        logger.warning("Broadcast to %s failed: %s", group, exc)
+        raise BroadcastFailed() from exc
+
+
 async def to_class(class_id: str, event: str, data: dict) -> None:
     """Send a base-contract broadcast to every connection of a class."""
     group = class_group(class_id)
-    await get_channel_layer().group_send(group, _message(group, event, data, extension=False))
+    await _group_send(group, _message(group, event, data, extension=False))
 
 
 async def to_class_live(class_id: str, event: str, data: dict) -> None:
     """Send an extension event to the opted-in connections of a class."""
     group = class_live_group(class_id)
-    await get_channel_layer().group_send(group, _message(group, event, data, extension=True))
+    await _group_send(group, _message(group, event, data, extension=True))
 
 
 async def to_user(user_id: str, event: str, data: dict) -> None:
     """Send an extension event to the opted-in connections of one user."""
     group = user_group(user_id)
-    await get_channel_layer().group_send(group, _message(group, event, data, extension=True))
+    await _group_send(group, _message(group, event, data, extension=True))
+
+
+def _after_commit(send, *args) -> None:
+    # Called once a write has committed (HTTP views, admin, commands): the write stands even
+    # when Redis is down, so a failed announcement is logged, never turned into an error page.
+    with contextlib.suppress(BroadcastFailed):
+        async_to_sync(send)(*args)
 
 
 def announce_enrollment(*, class_id: str, student_id: str) -> None:
     """Make a connected student's sockets join the class they were just added to."""
-    async_to_sync(get_channel_layer().group_send)(user_group(student_id), {"type": ENROLLED, "class_id": class_id})
+    _after_commit(_group_send, user_group(student_id), {"type": ENROLLED, "class_id": class_id})
 
 
 def announce_unenrollment(*, class_id: str, student_id: str) -> None:
     """Make a connected student's sockets leave a class they were removed from."""
-    async_to_sync(get_channel_layer().group_send)(user_group(student_id), {"type": UNENROLLED, "class_id": class_id})
+    _after_commit(_group_send, user_group(student_id), {"type": UNENROLLED, "class_id": class_id})
 
 
 def session_started_data(session) -> dict:
@@ -91,7 +119,7 @@ def session_started_data(session) -> dict:
 
 def announce_session_started(*, session) -> None:
     """Tell opted-in connections of a class that its session started (from sync code)."""
-    async_to_sync(to_class_live)(str(session.klass_id), "SESSION_STARTED", session_started_data(session))
+    _after_commit(to_class_live, str(session.klass_id), "SESSION_STARTED", session_started_data(session))
 
 
 def done_data(session, summary: dict) -> dict:
@@ -101,8 +129,6 @@ def done_data(session, summary: dict) -> dict:
 
 def announce_done_sync(*, session, summary: dict) -> None:
     """Tell opted-in connections that a session was finished automatically (from sync code)."""
-    async_to_sync(to_class_live)(
-        str(session.klass_id),
-        "SESSION_ENDED",
-        {**done_data(session, summary), "automatic": True},
+    _after_commit(
+        to_class_live, str(session.klass_id), "SESSION_ENDED", {**done_data(session, summary), "automatic": True}
     )

@@ -27,7 +27,7 @@ TEACHER_EVENTS = {"ATTENDANCE_MARKED", "TODAY_SUMMARY", "DONE"}
 STUDENT_EVENTS = {"MY_ATTENDANCE"}
 SUBSCRIBE = "SUBSCRIBE"
 CLOSE_POLICY = 4008
-CLOSE_TOO_BIG = 1009
+CLOSE_TOO_BIG = 4009  # applications may close with 1000 or 3000-4999 only
 
 
 class TokenBucket:
@@ -48,17 +48,27 @@ class TokenBucket:
         return False
 
 
-@database_sync_to_async
+def in_thread(func):
+    """Run ORM work on a pool thread rather than Channels' one shared thread.
+
+    With the shared thread, one DONE waiting on a locked database holds up every other
+    socket of the worker; on a pool, only its own socket waits (each socket still handles
+    its frames one at a time, in order).
+    """
+    return database_sync_to_async(func, thread_sensitive=False)
+
+
+@in_thread
 def _user_from_token(raw: str) -> User | None:
     return user_from_token(raw)
 
 
-@database_sync_to_async
+@in_thread
 def _memberships(user: User) -> dict[str, str]:
     return snapshots.memberships(user=user)
 
 
-@database_sync_to_async
+@in_thread
 def _mark(user: User, data: dict):
     """Find the session and record the mark in one thread hop: (session, record, error)."""
     session = session_for_sender(user=user, class_id=data.get("classId"))
@@ -147,13 +157,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if self.user is None:
             return
         if not self.bucket.take():
+            # One ERROR per flood; a flood that goes on past another burst's worth is closed.
             self.refused += 1
             if self.refused == 1:
                 await self._error(Messages.WS_RATE_LIMITED)
-            if self.refused > settings.WS_RATE_LIMIT_BURST:
+            elif self.refused > settings.WS_RATE_LIMIT_BURST:
                 await self.close(code=CLOSE_POLICY)
             return
-        self.refused = 0
+        if self.bucket.tokens >= self.bucket.burst / 2:
+            self.refused = 0  # calm again: forget the flood
         if text_data is None:
             await self._error(Messages.WS_INVALID_FORMAT)
             return
@@ -163,7 +175,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         try:
             message = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):
             await self._error(Messages.WS_INVALID_FORMAT)
             return
         if not isinstance(message, dict) or not isinstance(message.get("event"), str):
@@ -192,7 +204,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             raise ApplicationError(Messages.WS_TEACHER_ONLY if role == Role.TEACHER else Messages.WS_STUDENT_ONLY, 403)
 
     async def _session(self, data: dict):
-        session = await database_sync_to_async(session_for_sender)(user=self.user, class_id=data.get("classId"))
+        session = await in_thread(session_for_sender)(user=self.user, class_id=data.get("classId"))
         await self._ensure_member(str(session.klass_id), str(session.klass.teacher_id))
         return session
 
@@ -212,20 +224,20 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def on_summary(self, data: dict) -> None:
         self._require(Role.TEACHER)
         session = await self._session(data)
-        summary = await database_sync_to_async(session_summary)(session=session)
+        summary = await in_thread(session_summary)(session=session)
         class_id = str(session.klass_id)
         await broadcast.to_class(class_id, "TODAY_SUMMARY", {**summary, "classId": class_id})
 
     async def on_my_attendance(self, data: dict) -> None:
         self._require(Role.STUDENT)
         session = await self._session(data)
-        status = await database_sync_to_async(student_status)(session=session, student=self.user)
+        status = await in_thread(student_status)(session=session, student=self.user)
         await self._send_frame("MY_ATTENDANCE", {"status": status, "classId": str(session.klass_id)})
 
     async def on_done(self, data: dict) -> None:
         self._require(Role.TEACHER)
         session = await self._session(data)
-        summary = await database_sync_to_async(session_finish)(session=session)
+        summary = await in_thread(session_finish)(session=session)
         await broadcast.to_class(str(session.klass_id), "DONE", broadcast.done_data(session, summary))
 
     async def on_subscribe(self, data: dict) -> None:
@@ -234,7 +246,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.opted_in = True
             for class_id in self.classes:
                 await self.channel_layer.group_add(broadcast.class_live_group(class_id), self.channel_name)
-        snapshot = await database_sync_to_async(snapshots.snapshot_sync)(user=self.user, class_ids=list(self.classes))
+        snapshot = await in_thread(snapshots.snapshot_sync)(user=self.user, class_ids=list(self.classes))
         await self._fill_presence(snapshot)
         await self._send_frame("SNAPSHOT", snapshot)
 
@@ -294,7 +306,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         await self._ensure_member(class_id, memberships[class_id])
         if self.opted_in:
-            snapshot = await database_sync_to_async(snapshots.snapshot_sync)(user=self.user, class_ids=[class_id])
+            snapshot = await in_thread(snapshots.snapshot_sync)(user=self.user, class_ids=[class_id])
             await self._fill_presence(snapshot)
             await self._send_frame("ENROLLED", snapshot)
 

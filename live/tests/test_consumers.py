@@ -428,4 +428,4 @@ async def test_oversized_frame_is_refused_and_closed(world):
     client = await connect(world["teacher"])
     await client.send_raw(text='{"event":"TODAY_SUMMARY","data":{"pad":"' + "x" * 2000 + '"}}')
     await client.error(Messages.WS_TOO_LARGE)
-    assert await client.closed() == 1009
+    assert await client.closed() == 4009

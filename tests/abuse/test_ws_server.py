@@ -54,14 +54,10 @@ async def open_class(server, students: int = 3):
     return seed, teacher, student
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="live/consumers.py closes with 1009, which Daphne refuses from an application: the client sees 1011",
-)
 async def test_oversized_frames_close_only_the_sender(server_factory):
     server = server_factory()
     seed, teacher, student = await open_class(server)
-    # Over the application's limit (64 KiB): the contract's ERROR, then close 1009.
+    # Over the application's limit (64 KiB): the contract's ERROR, then close 4009.
     big = await Socket.open(server.ws, seed["students"][1]["token"])
     await big.connection.send(json.dumps({"event": "MY_ATTENDANCE", "data": {"pad": "x" * 100_000}}))
     frames, code = await read_until_closed(big)
@@ -78,10 +74,6 @@ async def test_oversized_frames_close_only_the_sender(server_factory):
     assert "Traceback" not in server.log()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="live/consumers.py resets the refusal count on every frame the refill lets through: never closed",
-)
 async def test_a_flooding_socket_is_told_to_slow_down_then_closed(server_factory):
     server = server_factory()
     seed, teacher, student = await open_class(server)

@@ -95,10 +95,6 @@ async def test_done_while_the_database_is_locked_keeps_the_session_and_a_later_d
     await pupil.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="live/consumers.py runs every socket's database work on one thread: a DONE waiting on the lock stalls all",
-)
 async def test_a_done_waiting_on_a_locked_database_holds_up_no_other_socket(server_factory):
     server = server_factory(SQLITE_TIMEOUT="2")
     seed = await asyncio.to_thread(seed_class, server, 3)

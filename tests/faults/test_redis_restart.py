@@ -145,10 +145,6 @@ async def test_redis_restart_mid_session_loses_no_mark_and_live_marking_resumes(
         await socket.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="live/broadcast.py: after-commit announcements raise while Redis is down; the committed write answers 500",
-)
 async def test_starting_a_session_and_enrolling_during_a_redis_outage_answer_normally(server_factory, private_redis):
     worker = server_factory(redis_url=private_redis.url)
     seed = await asyncio.to_thread(seed_class, worker, 2, session=False)
