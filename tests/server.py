@@ -1,5 +1,6 @@
 """Run the real server (Daphne through attendance_project.serve) as a child process."""
 
+import hashlib
 import os
 import signal
 import socket
@@ -42,6 +43,8 @@ class ServerProcess:
             "REDIS_URL": redis_url,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "LOG_LEVEL": "WARNING",
+            # Workers of one test share a database and so a prefix; other runs on the same Redis never hear them.
+            "CHANNEL_LAYER_PREFIX": "test" + hashlib.sha1(str(database).encode()).hexdigest()[:12],
             **(env or {}),
         }
         self.env.pop("MONGO_URI", None)
