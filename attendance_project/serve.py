@@ -80,8 +80,28 @@ def _plain(value, *args, **kwargs):
     return value
 
 
+def ensure_static_files() -> None:
+    """Collect static files once when DEBUG is off and nothing was collected yet.
+
+    With DEBUG off the pages name fingerprinted files from collectstatic's manifest; without
+    one every page would fail. The Docker image collects at build; a plain `DEBUG=0` start
+    on a fresh checkout collects here instead.
+    """
+    import os
+
+    import django
+    from django.conf import settings
+    from django.core.management import call_command
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_project.settings")
+    django.setup()
+    if not settings.DEBUG and not (settings.STATIC_ROOT / "staticfiles.json").exists():
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+
 def main() -> None:
     """Run Daphne's command line with the redacting access log."""
+    ensure_static_files()
     send_at_once()
     quiet_autobahn()
     cli.AccessLogGenerator = RedactingAccessLog
