@@ -56,12 +56,13 @@ def attendance_mark(*, session: AttendanceSession, student_id: object, status: o
         touched = AttendanceSession.objects.filter(pk=session.pk, is_active=True).update(version=F("version") + 1)
         if not touched:
             raise ApplicationError(Messages.WS_NO_SESSION, 404)
-        record, _ = AttendanceRecord.objects.update_or_create(
-            session=session,
-            student_id=key,
-            defaults={"status": status, "marked_at": now, "marked_by": by},
-        )
-        return record
+        # An UPDATE, and an INSERT only for a first mark: update_or_create would add a
+        # savepoint and a SELECT to every mark. The session-row write above already keeps
+        # two marks of one session from racing here.
+        fields = {"status": status, "marked_at": now, "marked_by": by}
+        if not AttendanceRecord.objects.filter(session=session, student_id=key).update(**fields):
+            return AttendanceRecord.objects.create(session=session, student_id=key, **fields)
+        return AttendanceRecord(session=session, student_id=key, **fields)
 
     try:
         return run_atomic(write)

@@ -197,7 +197,7 @@ def test_a_mark_the_database_refuses_is_reported_not_lost_silently(klass, monkey
     def broken(*args, **kwargs):
         raise DatabaseError("database is locked")
 
-    monkeypatch.setattr(AttendanceRecord.objects, "update_or_create", broken)
+    monkeypatch.setattr(AttendanceRecord.objects, "create", broken)
     with pytest.raises(ApplicationError) as error:
         services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=klass.teacher)
     assert error.value.message == Messages.WS_MARK_FAILED
