@@ -6,6 +6,7 @@ ids replaced by ids that exist, so that the routes' success paths are fuzzed too
 answer must be a non-5xx, in the contract's envelope, and match the schema.
 """
 
+import functools
 import json
 
 import jsonschema
@@ -16,6 +17,7 @@ from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import AcceptedNegativeData, FailureGroup
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     negative_data_rejection,
@@ -74,10 +76,37 @@ def assert_envelope(response) -> None:
         assert response.status_code >= 400, (response.status_code, body)
 
 
+@functools.cache
+def document() -> dict:
+    return json.loads(Client().get("/api/schema/?format=json").content)
+
+
+def valid_once_trimmed(case) -> bool:
+    """Whether the body is valid once its strings are trimmed, as the API trims them first.
+
+    The schema's maxLength counts a leading or trailing space (or a control character that
+    str.strip() removes, such as U+001E) that the API drops before it checks the length.
+    """
+    if not isinstance(case.body, dict):
+        return False
+    request_body = document()["paths"][case.operation.path][case.method.lower()].get("requestBody")
+    if request_body is None:
+        return False
+    # The body's schema as the root, with the components its references point into.
+    schema = {**request_body["content"]["application/json"]["schema"], "components": document()["components"]}
+    trimmed = {key: value.strip() if isinstance(value, str) else value for key, value in case.body.items()}
+    return trimmed != case.body and jsonschema.Draft7Validator(schema).is_valid(trimmed)
+
+
 def call_everyone(case, world) -> None:
     for who, token in world["tokens"].items():
         response = case.call(headers={"Authorization": token} if token else {})
-        case.validate_response(response, checks=CHECKS)
+        try:
+            case.validate_response(response, checks=CHECKS)
+        except FailureGroup as failures:
+            accepted = all(isinstance(failure, AcceptedNegativeData) for failure in failures.exceptions)
+            if not (accepted and valid_once_trimmed(case)):
+                raise
         assert_envelope(response)
         sent = response.request.headers.get("Authorization")
         if token is not None and sent == token and case.operation.definition.raw.get("security"):
