@@ -45,10 +45,10 @@ def enrollment_remove(*, klass: Class, student: User) -> bool:
 def _announce(klass: Class, student: User) -> None:
     from live.broadcast import announce_enrollment
 
-    announce_enrollment(class_id=str(klass.pk), student_id=str(student.pk))
+    announce_enrollment(class_id=str(klass.pk), student_id=str(student.pk), teacher_id=str(klass.teacher_id))
 
 
 def _announce_removal(klass: Class, student: User) -> None:
     from live.broadcast import announce_unenrollment
 
-    announce_unenrollment(class_id=str(klass.pk), student_id=str(student.pk))
+    announce_unenrollment(class_id=str(klass.pk), student_id=str(student.pk), teacher_id=str(klass.teacher_id))

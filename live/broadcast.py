@@ -100,14 +100,18 @@ def _after_commit(send, *args) -> None:
         async_to_sync(send)(*args)
 
 
-def announce_enrollment(*, class_id: str, student_id: str) -> None:
+def announce_enrollment(*, class_id: str, student_id: str, teacher_id: str | None = None) -> None:
     """Make a connected student's sockets join the class they were just added to."""
     _after_commit(_group_send, user_group(student_id), {"type": ENROLLED, "class_id": class_id})
+    if teacher_id:
+        _after_commit(to_user, teacher_id, "ROSTER_CHANGED", {"classId": class_id})
 
 
-def announce_unenrollment(*, class_id: str, student_id: str) -> None:
+def announce_unenrollment(*, class_id: str, student_id: str, teacher_id: str | None = None) -> None:
     """Make a connected student's sockets leave a class they were removed from."""
     _after_commit(_group_send, user_group(student_id), {"type": UNENROLLED, "class_id": class_id})
+    if teacher_id:
+        _after_commit(to_user, teacher_id, "ROSTER_CHANGED", {"classId": class_id})
 
 
 def session_started_data(session) -> dict:

@@ -250,7 +250,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self._fill_presence(snapshot)
         await self._send_frame("SNAPSHOT", snapshot)
 
+    async def on_ping(self, data: dict) -> None:
+        """Answer an extension heartbeat: a cheap way for a client to see that the socket is alive."""
+        await self._send_frame("PONG", {})
+
     handlers = {
+        "PING": on_ping,
         "ATTENDANCE_MARKED": on_mark,
         "TODAY_SUMMARY": on_summary,
         "MY_ATTENDANCE": on_my_attendance,

@@ -429,3 +429,30 @@ async def test_oversized_frame_is_refused_and_closed(world):
     await client.send_raw(text='{"event":"TODAY_SUMMARY","data":{"pad":"' + "x" * 2000 + '"}}')
     await client.error(Messages.WS_TOO_LARGE)
     assert await client.closed() == 4009
+
+
+async def test_ping_is_answered_with_pong_to_the_sender_only(world):
+    alice = await connect(world["alice"])
+    bob = await connect(world["bob"])
+    await alice.send("PING")
+    await alice.expect("PONG")
+    await bob.nothing()
+    await alice.close()
+    await bob.close()
+
+
+async def test_opted_in_teacher_hears_roster_changes_and_a_base_teacher_does_not(world):
+    from classes.services import enrollment_remove
+
+    opted_in = await connect(world["teacher"])
+    base = await connect(world["teacher"])
+    await opted_in.send("SUBSCRIBE")
+    await opted_in.expect("SNAPSHOT")
+    dave = await sync_to_async(make_student)(name="Dave")
+    await sync_to_async(enrollment_add)(klass=world["klass"], student_id=str(dave.pk))
+    await opted_in.expect("ROSTER_CHANGED", classId=str(world["klass"].pk))
+    await sync_to_async(enrollment_remove)(klass=world["klass"], student=dave)
+    await opted_in.expect("ROSTER_CHANGED", classId=str(world["klass"].pk))
+    await base.nothing()
+    await opted_in.close()
+    await base.close()

@@ -222,6 +222,9 @@
       if (running && data.classId === classId) {
         finish(data);
       }
+    } else if (event === "ROSTER_CHANGED") {
+      // A student was added or removed elsewhere (the class page, the API): redraw from a snapshot.
+      socket.resync();
     } else if (event === "SESSION_STARTED") {
       if (!running || ended) {
         window.location.reload();
