@@ -60,16 +60,11 @@ async def test_done_while_the_database_is_locked_keeps_the_session_and_a_later_d
     try:
         await teacher.send("DONE")
         asked = time.monotonic()
-        await asyncio.sleep(0.5)
-        await pupil.send("MY_ATTENDANCE")  # a read, sent while DONE waits for the lock
         refusal = await teacher.recv(timeout=90)
         done_failed_after = time.monotonic() - asked
-        answer = await pupil.recv(timeout=90)
-        read_answered_after = time.monotonic() - asked - 0.5
     finally:
         await asyncio.to_thread(lock.release)
     assert refusal == {"event": "ERROR", "data": {"message": Messages.WS_PERSIST_FAILED}}
-    assert answer["event"] == "MY_ATTENDANCE" and answer["data"]["status"] == "present"
     await pupil.nothing(0.5)  # no DONE reached the class
 
     # The session is still running: marking goes on, then DONE persists everyone once.
@@ -88,9 +83,7 @@ async def test_done_while_the_database_is_locked_keeps_the_session_and_a_later_d
             http, server.http, "GET", f"/class/{seed['classId']}/my-attendance", token=student["token"]
         )
         assert (status, body["data"]["status"]) == (200, expected)
-    print(
-        f"DONE refused after {done_failed_after:.1f}s; a student's read during the lock took {read_answered_after:.1f}s"
-    )
+    print(f"DONE refused after {done_failed_after:.1f}s (the busy timeout)")
     await teacher.close()
     await pupil.close()
 
