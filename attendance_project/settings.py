@@ -167,7 +167,7 @@ else:
             # busy timeout instead of failing with "database is locked" mid-transaction.
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
+                "timeout": float(os.environ.get("SQLITE_TIMEOUT", "20")),
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
             # Reuse connections: opening one per WebSocket event costs more than the query.
@@ -268,6 +268,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            # Fail fast (the login throttle then fails open) rather than hang on a silent host.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
             "KEY_PREFIX": "attendance",
         }
     }
