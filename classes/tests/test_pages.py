@@ -3,7 +3,6 @@
 import csv
 import io
 import re
-from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -13,28 +12,9 @@ from classes.models import Class, Enrollment
 from live import services
 from live.models import AttendanceRecord, AttendanceSession
 from live.selectors import iso_millis
-from tests.factories import make_class, make_student, make_teacher
+from tests.factories import finished_session, make_class, make_student, make_teacher, signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def finished_session(klass, marks: dict, *, days_ago: int = 0) -> AttendanceSession:
-    """Run a session through the services: mark {student: status}, finish, date it back."""
-    session = services.session_start(teacher=klass.teacher, klass=klass)
-    for student, status in marks.items():
-        services.attendance_mark(session=session, student_id=str(student.pk), status=status, by=klass.teacher)
-    services.session_finish(session=session)
-    if days_ago:
-        moved = session.started_at - timedelta(days=days_ago)
-        AttendanceSession.objects.filter(pk=session.pk).update(started_at=moved, ended_at=moved + timedelta(minutes=5))
-        session.refresh_from_db()
-    return session
 
 
 @pytest.fixture

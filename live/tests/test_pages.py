@@ -1,7 +1,6 @@
 """The live pages: start, the teacher's session view, the student's status and history."""
 
 import re
-from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -10,25 +9,8 @@ from django.test import Client
 from live import history, services
 from live.models import AttendanceSession
 from live.tests.wsclient import Client as SocketClient
-from tests.factories import make_class, make_student, make_teacher, token_for
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def finish(klass, marks: dict, *, days_ago: int = 0) -> AttendanceSession:
-    session = services.session_start(teacher=klass.teacher, klass=klass)
-    for student, status in marks.items():
-        services.attendance_mark(session=session, student_id=str(student.pk), status=status, by=klass.teacher)
-    services.session_finish(session=session)
-    if days_ago:
-        moved = session.started_at - timedelta(days=days_ago)
-        AttendanceSession.objects.filter(pk=session.pk).update(started_at=moved, ended_at=moved + timedelta(minutes=5))
-        session.refresh_from_db()
-    return session
+from tests.factories import finished_session as finish
+from tests.factories import make_class, make_student, make_teacher, signed_in, token_for
 
 
 @pytest.fixture
