@@ -456,3 +456,26 @@ async def test_opted_in_teacher_hears_roster_changes_and_a_base_teacher_does_not
     await base.nothing()
     await opted_in.close()
     await base.close()
+
+
+async def test_an_unexpected_failure_is_logged_answered_and_the_socket_stays_usable(world, monkeypatch, caplog):
+    import live.consumers
+
+    def crash(**kwargs):
+        raise RuntimeError("secret detail")
+
+    teacher = await connect(world["teacher"])
+    alice = await connect(world["alice"])
+    monkeypatch.setattr(live.consumers, "session_summary", crash)
+    with caplog.at_level("ERROR", logger="attendance.ws"):
+        await teacher.send("TODAY_SUMMARY")
+        frame = await teacher.recv()
+    assert frame == {"event": "ERROR", "data": {"message": Messages.INTERNAL}}
+    assert "secret detail" not in str(frame)
+    assert any(record.exc_info and "TODAY_SUMMARY" in record.getMessage() for record in caplog.records)
+    await alice.nothing()
+    monkeypatch.undo()
+    await teacher.send("TODAY_SUMMARY")
+    await teacher.expect("TODAY_SUMMARY", total=0)
+    await teacher.close()
+    await alice.close()
