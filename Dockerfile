@@ -24,6 +24,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
     PORT=3000 \
+    DJANGO_SETTINGS_MODULE=attendance_project.settings.production \
     SQLITE_PATH=/app/data/db.sqlite3
 
 RUN groupadd --system --gid 10001 app \

@@ -93,7 +93,7 @@ def ensure_static_files() -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_project.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_project.settings.production")
     django.setup()
     if not settings.DEBUG and not (settings.STATIC_ROOT / "staticfiles.json").exists():
         call_command("collectstatic", interactive=False, verbosity=0)

@@ -96,7 +96,7 @@ def cli(argv: list[str] | None = None) -> int:
     p.add_argument("--singles", type=int, default=10)
     p.add_argument("--burst", type=int, default=20)
     args = p.parse_args(argv)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_project.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_project.settings.production")
     os.environ.setdefault("JWT_SECRET", "bench-secret-" + "b" * 40)
     import django
 

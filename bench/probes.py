@@ -28,7 +28,7 @@ from typing import Any
 from websockets.asyncio.client import connect
 
 from bench.fanout import FanoutRun, load_setup, raise_fd_limit, socket_url
-from bench.servers import rss_kib
+from harness.processes import rss_kib
 
 
 async def hold_connections(

@@ -23,7 +23,8 @@ import time
 from pathlib import Path
 
 from bench.run import setup_file
-from bench.servers import ROOT, ProjectServer, RedisServer
+from bench.servers import ROOT, ProjectServer
+from harness.redis_server import RedisServer
 
 
 def aggregate(raw: str, top: int) -> dict[str, list[tuple[str, float]]]:

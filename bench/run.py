@@ -31,7 +31,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.servers import ROOT, ProjectServer, RedisServer, ReferenceServer
+from bench.servers import ROOT, ProjectServer, ReferenceServer
+from harness.redis_server import RedisServer
 
 SECTIONS = ("fanout", "connections", "done", "http", "servers", "argon2")
 SIZES = (30, 200, 1000)
@@ -48,7 +49,7 @@ DONE_STUDENTS = 1000
 HTTP_STUDENTS = 200
 LOGIN_PASSWORD = "bench-password-1"
 NOTES = Path(__file__).resolve().parent / "notes.md"
-# One private Redis for the whole run (see bench/servers.py for why not the shared one).
+# One private Redis for the whole run (see harness/redis_server.py for why not the shared one).
 REDIS = RedisServer()
 TARGETS = {"p99_200_ms": 50.0, "p99_1000_ms": 250.0, "ratio_min": 1 / 3, "connections": 2000}
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from attendance_project.settings import mongo_uri_database
+from attendance_project.settings.base import mongo_uri_database
 from tests.mongo.subprocess_env import UNREACHABLE_URI, run
 
 OBJECT_ID_AUTO_FIELD = "django_mongodb_backend.fields.auto.ObjectIdAutoField"

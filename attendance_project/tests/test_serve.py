@@ -4,7 +4,7 @@ import subprocess
 import sys
 import urllib.request
 
-from tests.server import ROOT, ServerProcess
+from harness.server import ROOT, ServerProcess
 
 
 def test_a_fresh_checkout_with_debug_off_serves_pages_and_fingerprinted_static_files(tmp_path):

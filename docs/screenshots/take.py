@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OUT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from tests.server import ServerProcess  # noqa: E402
+from harness.server import ServerProcess  # noqa: E402
 
 PASSWORD = "demo-pass-123"
 TEACHER = "teacher@demo.school"
@@ -43,7 +43,7 @@ def manage(server: ServerProcess, *args: str) -> None:
 def add_history(server: ServerProcess) -> None:
     """Finish a session a week for the last weeks, through the services, then date them back."""
     os.environ.update(server.env)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "attendance_project.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "attendance_project.settings.production"
     import django
 
     django.setup()

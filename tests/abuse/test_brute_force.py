@@ -8,8 +8,8 @@ from django.test import override_settings
 
 from accounts import throttling
 from attendance_project.errors import Messages
+from harness.processes import free_port
 from tests import factories
-from tests.server import free_port
 
 pytestmark = pytest.mark.django_db
 

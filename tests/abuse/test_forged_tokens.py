@@ -18,7 +18,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from attendance_project.errors import Messages
-from tests.realserver.conftest import seed_class
+from harness.seed import seed_class
 from tests.realserver.wire import TIMEOUT, Socket, http
 
 pytestmark = [

@@ -13,8 +13,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from attendance_project.errors import Messages
+from harness.seed import seed_class
 from live.consumers import CLOSE_TOO_BIG
-from tests.realserver.conftest import seed_class
 from tests.realserver.wire import TIMEOUT, Socket, http
 
 pytestmark = pytest.mark.server

@@ -1,14 +1,12 @@
 """Chromium through Playwright against the real server process; screenshots of failures."""
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from harness.server import ROOT, ServerProcess
 from tests.realserver.wire import http
-from tests.server import ROOT, ServerProcess
 from tests.services import require_browser
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -30,9 +28,7 @@ def start_server(directory: Path) -> ServerProcess:
     """Migrate, collect static files (DEBUG=0 serves them through WhiteNoise) and start."""
     server = ServerProcess(database=directory / "browser.sqlite3")
     server.migrate()
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=server.env, check=True
-    )
+    server.manage("collectstatic", "--noinput", "-v0")
     return server.start()
 
 

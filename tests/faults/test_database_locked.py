@@ -13,7 +13,7 @@ import time
 import pytest
 
 from attendance_project.errors import Messages
-from tests.realserver.conftest import seed_class
+from harness.seed import seed_class
 from tests.realserver.wire import Socket, http
 
 # Dominated by SQLite's busy timeout (20 s in settings) that the DONE write waits out.

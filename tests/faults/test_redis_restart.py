@@ -17,8 +17,8 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from attendance_project.errors import Messages
+from harness.seed import seed_class
 from tests.faults.frames import expect_past_background
-from tests.realserver.conftest import seed_class
 from tests.realserver.wire import Socket, http
 
 pytestmark = [pytest.mark.server, pytest.mark.redis]

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from tests.realserver.conftest import seed_class
+from harness.seed import seed_class
 from tests.realserver.wire import Socket
 
 pytestmark = pytest.mark.server

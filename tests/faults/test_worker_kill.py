@@ -8,8 +8,8 @@ import asyncio
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from harness.seed import seed_class
 from tests.faults.frames import expect_past_background
-from tests.realserver.conftest import seed_class
 from tests.realserver.wire import Socket
 
 pytestmark = pytest.mark.server

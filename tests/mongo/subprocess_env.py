@@ -16,7 +16,7 @@ _DATABASE_VARIABLES = ("MONGO_URI", "MONGO_OFFLINE", "MONGO_DB_NAME", "DATABASE_
 def child_env(**variables: str) -> dict[str, str]:
     """Return this process's environment minus every database choice, plus `variables`."""
     env = {key: value for key, value in os.environ.items() if key not in _DATABASE_VARIABLES}
-    env.update(DJANGO_SETTINGS_MODULE="attendance_project.settings", DEBUG="1", **variables)
+    env.update(DJANGO_SETTINGS_MODULE="attendance_project.settings.production", DEBUG="1", **variables)
     return env
 
 

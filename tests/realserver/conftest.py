@@ -1,12 +1,8 @@
 """Real server processes for end-to-end tests."""
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from tests.server import ROOT, ServerProcess
+from harness.server import ServerProcess
 
 
 @pytest.fixture
@@ -25,12 +21,3 @@ def server_factory(tmp_path):
     yield start
     for server in started:
         server.stop()
-
-
-def seed_class(server: ServerProcess, students: int, *, session: bool = True) -> dict:
-    """Seed a class of N token-only students in the server's database."""
-    args = [sys.executable, "manage.py", "loadtest_seed", "--students", str(students)]
-    if not session:
-        args.append("--no-session")
-    output = subprocess.run(args, cwd=ROOT, env=server.env, check=True, capture_output=True, text=True).stdout
-    return json.loads(output)

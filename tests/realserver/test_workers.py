@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from tests.realserver.conftest import seed_class
+from harness.seed import seed_class
 from tests.realserver.wire import Socket, http
 from tests.services import require_redis
 
