@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import services, throttling
 from accounts.models import Role, User, normalize_email
-from attendance_project.errors import ApplicationError, Messages
+from core.errors import ApplicationError, Messages
 
 TEACHER_HOME = "/app/"
 STUDENT_HOME = "/app/live/"

@@ -7,8 +7,8 @@ from django.db import IntegrityError
 from accounts import throttling
 from accounts.models import User, normalize_email
 from accounts.tokens import issue_tokens
-from attendance_project.errors import ApplicationError, Messages
-from attendance_project.transactions import run_atomic
+from core.errors import ApplicationError, Messages
+from core.transactions import run_atomic
 
 logger = logging.getLogger("attendance.security")
 

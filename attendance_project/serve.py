@@ -8,7 +8,7 @@ put a JWT in the log. Usage is Daphne's own: `python -m attendance_project.serve
 from daphne import cli
 from daphne.access import AccessLogGenerator
 
-from attendance_project.logging import redact
+from core.logging import redact
 
 
 class RedactingAccessLog(AccessLogGenerator):

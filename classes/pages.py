@@ -12,10 +12,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Role, User, normalize_email
 from accounts.pages import STUDENT_HOME, PageForm, teacher_required
-from attendance_project.errors import ApplicationError, Messages
-from attendance_project.ids import get_by_id
 from classes import selectors, services
 from classes.models import Class
+from core.errors import ApplicationError, Messages
+from core.ids import get_by_id
 from live import history
 from live.selectors import session_active
 

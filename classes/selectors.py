@@ -1,9 +1,9 @@
 """Reads on classes and rosters."""
 
 from accounts.models import Role, User
-from attendance_project.errors import ApplicationError, Messages
-from attendance_project.ids import get_by_id
 from classes.models import Class, Enrollment
+from core.errors import ApplicationError, Messages
+from core.ids import get_by_id
 
 
 def class_get(*, class_id: object) -> Class:

@@ -5,10 +5,10 @@ import contextlib
 from django.db import IntegrityError
 
 from accounts.models import Role, User
-from attendance_project.errors import Messages
-from attendance_project.ids import get_by_id
-from attendance_project.transactions import atomic, on_commit, run_atomic
 from classes.models import Class, Enrollment
+from core.errors import Messages
+from core.ids import get_by_id
+from core.transactions import atomic, on_commit, run_atomic
 
 
 def class_create(*, teacher: User, class_name: str) -> Class:

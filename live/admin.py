@@ -4,7 +4,7 @@ from asgiref.sync import async_to_sync
 from django.contrib import admin, messages
 from django.http import HttpResponse
 
-from attendance_project.errors import ApplicationError
+from core.errors import ApplicationError
 from live import broadcast, history, services
 from live.models import AttendanceRecord, AttendanceSession
 

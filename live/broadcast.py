@@ -19,7 +19,7 @@ import logging
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from attendance_project.errors import ApplicationError, Messages
+from core.errors import ApplicationError, Messages
 
 logger = logging.getLogger("attendance.ws")
 

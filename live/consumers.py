@@ -13,7 +13,7 @@ from django.conf import settings
 
 from accounts.models import Role, User
 from accounts.tokens import user_from_token
-from attendance_project.errors import ApplicationError, Messages
+from core.errors import ApplicationError, Messages
 from live import broadcast, snapshots
 from live.layers import local_fanout
 from live.origin import origin_allowed

@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 from django.db.models import Count
 
 from accounts.models import Role, User
-from attendance_project.errors import ApplicationError, Messages
-from attendance_project.ids import parse_id
 from classes.models import Class, Enrollment
+from core.errors import ApplicationError, Messages
+from core.ids import parse_id
 from live.models import AttendanceRecord, AttendanceSession, Status
 
 NOT_YET_UPDATED = "not yet updated"

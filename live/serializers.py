@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from attendance_project.validation import IdField
+from core.validation import IdField
 
 
 class StartIn(serializers.Serializer):

@@ -8,10 +8,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from attendance_project.errors import ApplicationError, Messages
-from attendance_project.ids import parse_id
-from attendance_project.transactions import on_commit, run_atomic
 from classes.models import Class, Enrollment
+from core.errors import ApplicationError, Messages
+from core.ids import parse_id
+from core.transactions import on_commit, run_atomic
 from live import broadcast
 from live.models import AttendanceRecord, AttendanceSession, Status
 from live.selectors import session_active

@@ -5,10 +5,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsStudent, IsTeacher
-from attendance_project import schema
-from attendance_project.responses import ok
-from attendance_project.validation import validated
 from classes import selectors as class_selectors
+from core import schema
+from core.responses import ok
+from core.validation import validated
 from live import selectors, services
 from live.serializers import MyAttendanceOut, StartIn, StartOut
 

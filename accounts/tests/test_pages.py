@@ -5,7 +5,7 @@ from django.conf import settings
 from django.test import Client
 
 from accounts.models import Role, User
-from attendance_project.errors import Messages
+from core.errors import Messages
 from tests.factories import PASSWORD, make_student, make_teacher
 
 pytestmark = pytest.mark.django_db

@@ -2,8 +2,8 @@
 
 import pytest
 
-from attendance_project.errors import ApplicationError, Messages
 from classes import selectors
+from core.errors import ApplicationError, Messages
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from attendance_project.errors import Messages
+from core.errors import Messages
 from live import services
 from live.models import AttendanceRecord, AttendanceSession
 from tests import factories

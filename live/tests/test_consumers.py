@@ -5,8 +5,8 @@ from asgiref.sync import sync_to_async
 from django.db import DatabaseError
 from django.test import override_settings
 
-from attendance_project.errors import Messages
 from classes.services import enrollment_add
+from core.errors import Messages
 from live import services
 from live.models import AttendanceRecord, AttendanceSession
 from live.tests.wsclient import Client

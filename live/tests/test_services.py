@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.db import close_old_connections
 from django.utils import timezone
 
-from attendance_project.errors import ApplicationError, Messages
 from classes.services import enrollment_remove
+from core.errors import ApplicationError, Messages
 from live import selectors, services
 from live.models import AttendanceRecord, AttendanceSession
 from tests.factories import make_class, make_student, make_teacher

@@ -14,7 +14,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from attendance_project.errors import Messages
+from core.errors import Messages
 from live import services
 from live.models import AttendanceSession
 from live.tests.wsclient import Client

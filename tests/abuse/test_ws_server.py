@@ -12,7 +12,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from attendance_project.errors import Messages
+from core.errors import Messages
 from live.consumers import CLOSE_TOO_BIG
 from tests.realserver.conftest import seed_class
 from tests.realserver.wire import TIMEOUT, Socket, http

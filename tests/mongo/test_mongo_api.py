@@ -4,7 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from attendance_project.errors import Messages
+from core.errors import Messages
 from live import services
 from live.models import AttendanceSession
 from tests import factories

@@ -4,8 +4,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
-from attendance_project.errors import Messages
 from classes.services import enrollment_add
+from core.errors import Messages
 from live import services
 from live.models import AttendanceRecord, Status
 from live.tests.wsclient import Client

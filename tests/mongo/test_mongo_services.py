@@ -10,12 +10,12 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.services import user_signup
-from attendance_project.errors import ApplicationError, Messages
-from attendance_project.transactions import atomic
 from classes import selectors as class_selectors
 from classes.models import Enrollment
 from classes.serializers import class_data, class_detail_data
 from classes.services import class_create, enrollment_add
+from core.errors import ApplicationError, Messages
+from core.transactions import atomic
 from live import selectors, services, snapshots
 from live.models import AttendanceRecord, AttendanceSession, Status
 from tests import factories

@@ -6,7 +6,7 @@ import pytest
 from django.db import DatabaseError, connections
 from django.db.models import F
 
-from attendance_project.transactions import atomic, run_atomic
+from core.transactions import atomic, run_atomic
 from live.models import AttendanceSession
 from tests import factories
 

@@ -3,8 +3,8 @@
 import pytest
 
 from accounts.models import User
-from attendance_project.errors import ApplicationError
-from attendance_project.ids import get_by_id, parse_id
+from core.errors import ApplicationError
+from core.ids import get_by_id, parse_id
 from tests import factories
 
 

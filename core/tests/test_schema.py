@@ -5,7 +5,7 @@ import yaml
 from drf_spectacular.validation import validate_schema
 from rest_framework.test import APIClient
 
-from attendance_project.errors import Messages
+from core.errors import Messages
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from typing import TypeVar
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from attendance_project.errors import ApplicationError
+from core.errors import ApplicationError
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from attendance_project.errors import Messages
-from attendance_project.exceptions import error_body
+from core.errors import Messages
+from core.exceptions import error_body
 
 logger = logging.getLogger("attendance.api")
 

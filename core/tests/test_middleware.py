@@ -8,8 +8,8 @@ from unittest import mock
 import pytest
 from rest_framework.test import APIClient
 
-from attendance_project.errors import Messages
-from attendance_project.middleware import is_page_path
+from core.errors import Messages
+from core.middleware import is_page_path
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 from rest_framework import serializers
 from rest_framework.exceptions import ParseError
 
-from attendance_project.errors import ApplicationError, Messages
-from attendance_project.validation import (
+from core.errors import ApplicationError, Messages
+from core.validation import (
     ContractJSONParser,
     IdField,
     StrictCharField,

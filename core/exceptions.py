@@ -8,7 +8,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from attendance_project.errors import ApplicationError, Messages
+from core.errors import ApplicationError, Messages
 
 logger = logging.getLogger("attendance.api")
 

@@ -9,8 +9,8 @@ from django_mongodb_backend import transaction as mongo_transaction
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from accounts.models import User
-from attendance_project import transactions
-from attendance_project.transactions import MongoAtomic, atomic, is_transient, on_commit, run_atomic
+from core import transactions
+from core.transactions import MongoAtomic, atomic, is_transient, on_commit, run_atomic
 from tests import factories
 
 

@@ -7,8 +7,8 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from rest_framework import exceptions
 
-from attendance_project.errors import ApplicationError, Messages
-from attendance_project.exceptions import envelope_exception_handler
+from core.errors import ApplicationError, Messages
+from core.exceptions import envelope_exception_handler
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
-from attendance_project.errors import ApplicationError, Messages
+from core.errors import ApplicationError, Messages
 
 
 class ContractJSONParser(JSONParser):
