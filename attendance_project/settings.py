@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "accounts",
     "classes",
+    "attendance",
+    "reports",
     "live",
 ]
 
@@ -151,7 +153,7 @@ if USE_MONGODB:
     SILENCED_SYSTEM_CHECKS = ["models.W044"]
     MIGRATION_MODULES = {
         app: f"mongo_migrations.{app}"
-        for app in ("admin", "auth", "contenttypes", "sessions", "accounts", "classes", "live")
+        for app in ("admin", "auth", "contenttypes", "sessions", "accounts", "classes", "attendance")
     }
 elif os.environ.get("DATABASE_URL"):
     import dj_database_url
@@ -276,7 +278,7 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "live.layers.SweepingInMemoryChannelLayer",
+            "BACKEND": "live.compat.SweepingInMemoryChannelLayer",
             # A socket may fall 1,000 broadcasts behind before the layer drops one for it.
             "CONFIG": {"capacity": 1000, "expiry": 60},
         }

@@ -38,7 +38,7 @@ def test_debug_off_with_a_secret_starts_on_the_embedded_defaults():
     values = json.loads(result.stdout)
     assert values["debug"] is False
     assert values["engine"] == "django.db.backends.sqlite3"
-    assert values["layer"] == "live.layers.SweepingInMemoryChannelLayer"
+    assert values["layer"] == "live.compat.SweepingInMemoryChannelLayer"
     assert values["access_hours"] == 3
 
 

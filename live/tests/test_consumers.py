@@ -5,10 +5,10 @@ from asgiref.sync import sync_to_async
 from django.db import DatabaseError
 from django.test import override_settings
 
+from attendance import services
+from attendance.models import AttendanceRecord, AttendanceSession
 from classes.services import enrollment_add
 from core.errors import Messages
-from live import services
-from live.models import AttendanceRecord, AttendanceSession
 from live.tests.wsclient import Client
 from tests.factories import make_class, make_student, make_teacher, token_for
 

@@ -13,7 +13,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from core.errors import Messages
-from live.consumers import CLOSE_TOO_BIG
+from live.protocol import CLOSE_TOO_BIG
 from tests.realserver.conftest import seed_class
 from tests.realserver.wire import TIMEOUT, Socket, http
 
