@@ -32,6 +32,7 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 ## Demo teacher, students and classes (prints the logins).
 demo: $(VENV)/.runtime

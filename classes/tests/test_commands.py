@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from accounts.management.commands.seed_demo import PASSWORD, TEACHER
 from accounts.models import Role, User
+from classes.management.commands.seed_demo import PASSWORD, TEACHER
 from classes.models import Class, Enrollment
 
 pytestmark = pytest.mark.django_db
