@@ -133,3 +133,25 @@ async def test_finish_action_persists_and_tells_the_class():
     ended = await AttendanceSession.objects.aget(pk=session.pk)
     assert not ended.is_active and ended.total_count == 2
     await socket.close()
+
+
+class DownLayer:
+    """A channel layer whose server is unreachable, as Redis during an outage."""
+
+    async def group_send(self, group, message):
+        raise ConnectionError("Redis is down")
+
+
+def test_finish_action_finishes_every_selected_session_when_live_updates_are_down(db, monkeypatch):
+    teacher = make_teacher()
+    classes = [make_class(teacher=teacher, students=[make_student()], name=name) for name in ("Latin", "Greek")]
+    sessions = [services.session_start(teacher=teacher, klass=klass) for klass in classes]
+    monkeypatch.setattr("live.broadcast.get_channel_layer", DownLayer)
+
+    response = admin_client().post(
+        CHANGELIST, {"action": "finish_sessions", "_selected_action": [str(s.pk) for s in sessions]}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "Finished 2 sessions." in response.content.decode()
+    assert not AttendanceSession.objects.filter(is_active=True).exists()
