@@ -43,8 +43,6 @@ def envelope_exception_handler(exc: Exception, context: dict) -> Response | None
             if code == 401:
                 headers["WWW-Authenticate"] = "Bearer"
             return Response(error_body(message), status=code, headers=headers)
-    if isinstance(exc, exceptions.Throttled):
-        return Response(error_body(Messages.TOO_MANY_LOGINS), status=429)
     if isinstance(exc, exceptions.PermissionDenied):
         return Response(error_body(str(exc.detail)), status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, exceptions.APIException):

@@ -24,7 +24,7 @@ from core.exceptions import envelope_exception_handler
         (exceptions.MethodNotAllowed("GET"), 405, Messages.METHOD_NOT_ALLOWED),
         (exceptions.NotFound(), 404, Messages.NOT_FOUND),
         (Http404("No Class matches the given query."), 404, Messages.NOT_FOUND),
-        (exceptions.Throttled(wait=3), 429, Messages.TOO_MANY_LOGINS),
+        (exceptions.Throttled(wait=3), 429, "Request was throttled. Expected available in 3 seconds."),
         (
             RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE."),
             413,
