@@ -18,7 +18,7 @@ from classes.selectors import memberships
 from core.errors import ApplicationError, Messages
 from live import broadcast, presence, protocol
 from live.compat import DirectDispatch
-from live.fanout import local_fanout
+from live.membership import Membership
 from live.ratelimit import FrameLimiter, Verdict
 from live.threads import in_thread
 
@@ -43,37 +43,33 @@ class LiveConsumer(DirectDispatch, AsyncWebsocketConsumer):
     user = None
 
     async def connect(self) -> None:
-        self.opted_in = False
-        self.classes: dict[str, str] = {}  # class id -> teacher id
+        self.membership = Membership(self)
         self.heartbeat: asyncio.Task | None = None
         self.limiter = FrameLimiter(settings.WS_RATE_LIMIT_PER_SECOND, settings.WS_RATE_LIMIT_BURST)
         # Class broadcasts come through the process's fan-out, which may hand one over before
         # accept(): those wait here and go out right after it, in order.
         self.accepted = False
         self.pending: list[str] = []
-        self.fanout = local_fanout(self.channel_layer)
         if not self.scope["user"].is_authenticated:
             await self.accept()
             await self._send_frame("ERROR", {"message": Messages.WS_UNAUTHORIZED})
             await self.close(code=protocol.CLOSE_POLICY)
             return
         user = self.scope["user"]
-        self.classes = await in_thread(memberships)(user=user)
+        classes = await in_thread(memberships)(user=user)
         # Join every group before accept(): once the client sees the socket open, nothing is missed.
         try:
-            await self.channel_layer.group_add(broadcast.user_group(str(user.pk)), self.channel_name)
-            for class_id in self.classes:
-                await self.fanout.join(broadcast.class_group(class_id), self)
+            await self.membership.join(str(user.pk), classes)
             await self.accept()
             while self.pending:
                 await self.send(text_data=self.pending.pop(0))
             self.accepted = True
         except BaseException:
             # No disconnect() follows a connect() that failed: leave the groups here.
-            await self._leave_groups(user)
+            await self.membership.leave(str(user.pk))
             raise
         self.user = user
-        await presence.connected(user=user, channel=self.channel_name, classes=self.classes)
+        await presence.connected(user=user, channel=self.channel_name, classes=self.membership.classes)
         self.heartbeat = asyncio.ensure_future(presence.heartbeat(user_id=str(user.pk), channel=self.channel_name))
 
     async def disconnect(self, code: int) -> None:
@@ -81,8 +77,8 @@ class LiveConsumer(DirectDispatch, AsyncWebsocketConsumer):
             return
         if self.heartbeat is not None:
             self.heartbeat.cancel()
-        await self._leave_groups(self.user)
-        await presence.disconnected(user=self.user, channel=self.channel_name, classes=self.classes)
+        await self.membership.leave(str(self.user.pk))
+        await presence.disconnected(user=self.user, channel=self.channel_name, classes=self.membership.classes)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.user is None:
@@ -121,13 +117,13 @@ class LiveConsumer(DirectDispatch, AsyncWebsocketConsumer):
 
     async def _session(self, data: dict):
         session = await in_thread(session_for_sender)(user=self.user, class_id=data.get("classId"))
-        await self._ensure_member(str(session.klass_id), str(session.klass.teacher_id))
+        await self.membership.add_class(str(session.klass_id), str(session.klass.teacher_id))
         return session
 
     async def on_mark(self, data: dict) -> None:
         self._require(Role.TEACHER)
         session, record, error = await _mark(self.user, data)
-        await self._ensure_member(str(session.klass_id), str(session.klass.teacher_id))
+        await self.membership.add_class(str(session.klass_id), str(session.klass.teacher_id))
         if error is not None:
             raise error
         class_id = str(session.klass_id)
@@ -156,11 +152,8 @@ class LiveConsumer(DirectDispatch, AsyncWebsocketConsumer):
 
     async def on_subscribe(self, data: dict) -> None:
         """Opt in to the extension: snapshot now, then presence and session events."""
-        if not self.opted_in:
-            self.opted_in = True
-            for class_id in self.classes:
-                await self.channel_layer.group_add(broadcast.class_live_group(class_id), self.channel_name)
-        await self._send_snapshot("SNAPSHOT", list(self.classes))
+        await self.membership.opt_in()
+        await self._send_snapshot("SNAPSHOT", list(self.membership.classes))
 
     async def on_ping(self, data: dict) -> None:
         """Answer an extension heartbeat: a cheap way for a client to see that the socket is alive."""
@@ -179,13 +172,13 @@ class LiveConsumer(DirectDispatch, AsyncWebsocketConsumer):
 
     async def live_frame(self, message: dict) -> None:
         """Forward a broadcast; extension events only to clients that opted in."""
-        if message.get("extension") and not self.opted_in:
+        if message.get("extension") and not self.membership.opted_in:
             return
         await self.send(text_data=message["text"])
 
     async def deliver(self, message: dict) -> None:
         """Take a class broadcast from the process's fan-out (live.fanout.LocalFanout)."""
-        if message.get("extension") and not self.opted_in:
+        if message.get("extension") and not self.membership.opted_in:
             return
         if not self.accepted:
             self.pending.append(message["text"])
@@ -198,38 +191,17 @@ class LiveConsumer(DirectDispatch, AsyncWebsocketConsumer):
         classes = await in_thread(memberships)(user=self.user)
         if class_id not in classes:
             return
-        await self._ensure_member(class_id, classes[class_id])
-        if self.opted_in:
+        await self.membership.add_class(class_id, classes[class_id])
+        if self.membership.opted_in:
             await self._send_snapshot("ENROLLED", [class_id])
 
     async def live_unenrolled(self, message: dict) -> None:
         """Leave a class the user was removed from."""
         class_id = message["class_id"]
-        if self.classes.pop(class_id, None) is None:
-            return
-        await self.fanout.leave(broadcast.class_group(class_id), self)
-        await self.channel_layer.group_discard(broadcast.class_live_group(class_id), self.channel_name)
-        if self.opted_in:
+        if await self.membership.remove_class(class_id) and self.membership.opted_in:
             await self._send_frame("UNENROLLED", {"classId": class_id})
 
     # Helpers -----------------------------------------------------------------------------
-
-    async def _ensure_member(self, class_id: str, teacher_id: str) -> None:
-        if class_id in self.classes:
-            return
-        self.classes[class_id] = teacher_id
-        await self.fanout.join(broadcast.class_group(class_id), self)
-        if self.opted_in:
-            await self.channel_layer.group_add(broadcast.class_live_group(class_id), self.channel_name)
-
-    async def _leave_groups(self, user) -> None:
-        for class_id in self.classes:
-            await self.fanout.leave(broadcast.class_group(class_id), self)
-        groups = [broadcast.user_group(str(user.pk))]
-        if self.opted_in:
-            groups += [broadcast.class_live_group(class_id) for class_id in self.classes]
-        for group in groups:
-            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def _send_snapshot(self, event: str, class_ids: list[str]) -> None:
         snapshot = await in_thread(snapshot_sync)(user=self.user, class_ids=class_ids)
