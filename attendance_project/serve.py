@@ -9,7 +9,7 @@ from daphne import cli
 from daphne.access import AccessLogGenerator
 
 from core.logging import redact
-from live.compat import quiet_autobahn, send_at_once
+from live.compat import quiet_autobahn, send_at_once, use_access_log
 
 
 class RedactingAccessLog(AccessLogGenerator):
@@ -45,7 +45,7 @@ def main() -> None:
     ensure_static_files()
     send_at_once()
     quiet_autobahn()
-    cli.AccessLogGenerator = RedactingAccessLog
+    use_access_log(RedactingAccessLog)
     cli.CommandLineInterface.entrypoint()
 
 

@@ -9,6 +9,20 @@ import time
 
 from channels.layers import InMemoryChannelLayer
 
+# Daphne ------------------------------------------------------------------------------
+
+
+def use_access_log(generator_class) -> None:
+    """Make Daphne's command line log accesses through `generator_class`.
+
+    Relies on: `daphne.cli.CommandLineInterface.run` building its access log from the
+    module-level name `AccessLogGenerator`, looked up at call time.
+    """
+    from daphne import cli
+
+    cli.AccessLogGenerator = generator_class
+
+
 # Twisted -----------------------------------------------------------------------------
 
 

@@ -11,6 +11,20 @@ from channels.layers import InMemoryChannelLayer
 from live import compat
 
 
+def test_daphne_builds_its_access_log_from_the_module_name(monkeypatch):
+    from daphne import cli
+    from daphne.access import AccessLogGenerator
+
+    monkeypatch.setattr(cli, "AccessLogGenerator", AccessLogGenerator)
+    assert "AccessLogGenerator(access_log_stream)" in inspect.getsource(cli.CommandLineInterface.run)
+
+    class Mine(AccessLogGenerator):
+        pass
+
+    compat.use_access_log(Mine)
+    assert cli.AccessLogGenerator is Mine
+
+
 class FakeReactor:
     """Just enough reactor for a Twisted transport's buffered write path."""
 
