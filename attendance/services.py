@@ -61,9 +61,12 @@ def attendance_mark(*, session: AttendanceSession, student_id: object, status: o
         # savepoint and a SELECT to every mark. The session-row write above already keeps
         # two marks of one session from racing here.
         fields = {"status": status, "marked_at": now, "marked_by": by}
-        if not AttendanceRecord.objects.filter(session=session, student_id=key).update(**fields):
-            return AttendanceRecord.objects.create(session=session, student_id=key, **fields)
-        return AttendanceRecord(session=session, student_id=key, **fields)
+        if AttendanceRecord.objects.filter(session=session, student_id=key).update(**fields):
+            record = AttendanceRecord(session=session, student_id=key, **fields)
+        else:
+            record = AttendanceRecord.objects.create(session=session, student_id=key, **fields)
+        send_after_commit(events.attendance_marked, session=session, record=record)
+        return record
 
     try:
         return run_atomic(write)

@@ -19,12 +19,17 @@ def heard():
     def on_started(*, session, **kwargs):
         received.append(("started", session.pk))
 
+    def on_marked(*, session, record, **kwargs):
+        received.append(("marked", session.pk, str(record.student_id), record.status))
+
     def on_finished(*, session, summary, automatic, **kwargs):
         received.append(("finished", session.pk, summary, automatic))
 
     events.session_started.connect(on_started)
+    events.attendance_marked.connect(on_marked)
     events.session_finished.connect(on_finished)
     yield received
+    events.attendance_marked.disconnect(on_marked)
     events.session_started.disconnect(on_started)
     events.session_finished.disconnect(on_finished)
 
@@ -46,6 +51,20 @@ def test_finishing_announces_the_summary(heard, klass):
     heard.clear()
     services.session_finish(session=session)
     assert heard == [("finished", session.pk, {"present": 0, "absent": 2, "total": 2}, False)]
+
+
+def test_each_mark_is_announced_and_a_refused_one_is_not(heard, klass):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    student = klass.enrollments.first().student
+    heard.clear()
+    services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=klass.teacher)
+    services.attendance_mark(session=session, student_id=str(student.pk), status="absent", by=klass.teacher)
+    with pytest.raises(ApplicationError):
+        services.attendance_mark(session=session, student_id=str(student.pk), status="late", by=klass.teacher)
+    assert heard == [
+        ("marked", session.pk, str(student.pk), "present"),
+        ("marked", session.pk, str(student.pk), "absent"),
+    ]
 
 
 def test_a_finish_that_fails_announces_nothing(heard, klass):
