@@ -32,6 +32,7 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 ## Demo teacher, students and classes (prints the logins).
 demo: $(VENV)/.runtime
@@ -40,13 +41,13 @@ demo: $(VENV)/.runtime
 
 ## Regenerate both migration sets (SQL, and MongoDB offline).
 migrations: $(VENV)/.runtime
-	DEBUG=1 MONGO_URI= DATABASE_URL= $(PY) manage.py makemigrations accounts classes live
-	DEBUG=1 MONGO_URI=mongodb://offline.invalid/attendance MONGO_OFFLINE=1 $(PY) manage.py makemigrations admin auth contenttypes sessions accounts classes live
+	DEBUG=1 MONGO_URI= DATABASE_URL= $(PY) manage.py makemigrations accounts classes attendance
+	DEBUG=1 MONGO_URI=mongodb://offline.invalid/attendance MONGO_OFFLINE=1 $(PY) manage.py makemigrations admin auth contenttypes sessions accounts classes attendance
 
 ## Fail when either migration set is out of date.
 migrations-check: $(VENV)/.runtime
-	DEBUG=1 MONGO_URI= DATABASE_URL= $(PY) manage.py makemigrations --check --dry-run accounts classes live
-	DEBUG=1 MONGO_URI=mongodb://offline.invalid/attendance MONGO_OFFLINE=1 $(PY) manage.py makemigrations --check --dry-run admin auth contenttypes sessions accounts classes live
+	DEBUG=1 MONGO_URI= DATABASE_URL= $(PY) manage.py makemigrations --check --dry-run accounts classes attendance
+	DEBUG=1 MONGO_URI=mongodb://offline.invalid/attendance MONGO_OFFLINE=1 $(PY) manage.py makemigrations --check --dry-run admin auth contenttypes sessions accounts classes attendance
 
 ## Benchmarks (about 10 minutes, needs redis-server; starts its own): writes docs/benchmarks.md and .json.
 bench: $(VENV)/.dev

@@ -5,7 +5,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.tokens import user_from_token
-from attendance_project.errors import Messages
+from core.errors import Messages
 
 
 def token_from_header(header: str) -> str | None:

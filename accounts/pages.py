@@ -4,7 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django import forms
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import login, logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -12,9 +12,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts import services, throttling
-from accounts.models import Role, User, normalize_email
-from attendance_project.errors import ApplicationError, Messages
+from accounts import services
+from accounts.models import Role, User
+from core.errors import ApplicationError
 
 TEACHER_HOME = "/app/"
 STUDENT_HOME = "/app/live/"
@@ -67,16 +67,12 @@ class LoginForm(PageForm):
         data = super().clean()
         if self.errors:
             return data
-        email = normalize_email(data["email"])
-        # The same per-email lockout as the API: the page is not a way around it.
-        if throttling.is_locked(email):
-            raise forms.ValidationError(Messages.TOO_MANY_LOGINS)
-        user = authenticate(self.request, email=email, password=data["password"])
-        if user is None:
-            throttling.record_failure(email, self.request.META.get("REMOTE_ADDR", ""))
-            raise forms.ValidationError(Messages.INVALID_LOGIN)
-        throttling.reset(email)
-        self.user = user
+        try:
+            self.user = services.user_authenticate(
+                email=data["email"], password=data["password"], client=self.request.META.get("REMOTE_ADDR", "")
+            )
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from None
         return data
 
 

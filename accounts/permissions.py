@@ -3,7 +3,7 @@
 from rest_framework.permissions import BasePermission
 
 from accounts.models import Role
-from attendance_project.errors import Messages
+from core.errors import Messages
 
 
 class IsTeacher(BasePermission):

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from accounts.models import Role, User
-from attendance_project.validation import StrictCharField, StrictEmailField
+from core.validation import StrictCharField, StrictEmailField
 
 
 class SignupIn(serializers.Serializer):

@@ -7,8 +7,8 @@ from django.db import IntegrityError
 from accounts import throttling
 from accounts.models import User, normalize_email
 from accounts.tokens import issue_tokens
-from attendance_project.errors import ApplicationError, Messages
-from attendance_project.transactions import run_atomic
+from core.errors import ApplicationError, Messages
+from core.transactions import run_atomic
 
 logger = logging.getLogger("attendance.security")
 
@@ -27,6 +27,14 @@ def user_signup(*, name: str, email: str, password: str, role: str) -> User:
 
 def user_login(*, email: str, password: str, client: str = "") -> dict[str, str]:
     """Check a password and return tokens; repeated failures on one email are locked out."""
+    return issue_tokens(user_authenticate(email=email, password=password, client=client))
+
+
+def user_authenticate(*, email: str, password: str, client: str = "") -> User:
+    """Return the active user an email and password name; repeated failures on one email are locked out.
+
+    The API's login and the site's login page both sign in through here, under the same lockout.
+    """
     email = normalize_email(email)
     if throttling.is_locked(email):
         logger.warning("Login refused for locked email %s from %s", email, client)
@@ -41,4 +49,4 @@ def user_login(*, email: str, password: str, client: str = "") -> dict[str, str]
         throttling.record_failure(email, client)
         raise ApplicationError(Messages.INVALID_LOGIN, 400)
     throttling.reset(email)
-    return issue_tokens(user)
+    return user

@@ -4,7 +4,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.models import User
-from attendance_project.ids import parse_id
+from core.ids import parse_id
 
 
 def _add_claims(token, user: User):

@@ -8,10 +8,10 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.serializers import AccessOut, LoginIn, RefreshIn, SignupIn, TokensOut, UserOut
 from accounts.tokens import refresh_access
-from attendance_project import schema
-from attendance_project.errors import ApplicationError, Messages
-from attendance_project.responses import ok
-from attendance_project.validation import validated
+from core import schema
+from core.errors import ApplicationError, Messages
+from core.responses import ok
+from core.validation import validated
 
 
 class SignupView(APIView):

@@ -7,16 +7,16 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_project.settings.production")
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402 - needs Django set up first
-from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402 - needs Django set up first
 
+from live.auth import WebSocketAuthMiddleware  # noqa: E402
 from live.routing import websocket_urlpatterns  # noqa: E402
 
 # No origin validator around the whole router: token sockets from API clients carry no
-# Origin; the consumer checks the Origin of cookie-authenticated sockets itself.
+# Origin; the auth middleware checks the Origin of cookie-authenticated sockets itself.
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
+        "websocket": WebSocketAuthMiddleware(URLRouter(websocket_urlpatterns)),
     }
 )

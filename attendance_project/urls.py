@@ -13,11 +13,11 @@ def healthz(request):
 
 urlpatterns = [
     path("", include("accounts.urls")),
-    path("", include("live.urls")),
+    path("", include("attendance.urls")),
     path("", include("classes.urls")),
     path("healthz", healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
-    path("", include("attendance_project.page_urls")),
+    path("", include("pages.urls")),
 ]

@@ -1,9 +1,9 @@
 """Reads on classes and rosters."""
 
 from accounts.models import Role, User
-from attendance_project.errors import ApplicationError, Messages
-from attendance_project.ids import get_by_id
 from classes.models import Class, Enrollment
+from core.errors import ApplicationError, Messages
+from core.ids import get_by_id
 
 
 def class_get(*, class_id: object) -> Class:
@@ -52,12 +52,17 @@ def class_enrolled(*, class_id: object, student: User) -> Class:
     return klass
 
 
-def classes_of(*, user: User) -> list[Class]:
-    """Return the classes a user teaches or is enrolled in."""
+def class_ids_of(*, user: User) -> list:
+    """Return the keys of every class a user teaches or is enrolled in."""
     if user.role == Role.TEACHER:
-        return list(Class.objects.filter(teacher=user))
-    ids = Enrollment.objects.filter(student=user).values_list("klass_id", flat=True)
-    return list(Class.objects.filter(pk__in=list(ids)))
+        return list(Class.objects.filter(teacher=user).values_list("pk", flat=True))
+    return list(Enrollment.objects.filter(student=user).values_list("klass_id", flat=True))
+
+
+def memberships(*, user: User) -> dict[str, str]:
+    """Return {classId: teacherId} for every class a user teaches or is enrolled in."""
+    rows = Class.objects.filter(pk__in=class_ids_of(user=user)).values_list("pk", "teacher_id")
+    return {str(pk): str(teacher_id) for pk, teacher_id in rows}
 
 
 def students_all() -> list[User]:

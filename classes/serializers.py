@@ -3,9 +3,9 @@
 from rest_framework import serializers
 
 from accounts.serializers import PersonOut
-from attendance_project.validation import IdField, StrictCharField
 from classes import selectors
 from classes.models import Class
+from core.validation import IdField, StrictCharField
 
 
 class ClassIn(serializers.Serializer):

@@ -5,10 +5,12 @@ import contextlib
 from django.db import IntegrityError
 
 from accounts.models import Role, User
-from attendance_project.errors import Messages
-from attendance_project.ids import get_by_id
-from attendance_project.transactions import atomic, on_commit, run_atomic
+from classes import events
 from classes.models import Class, Enrollment
+from core.errors import Messages
+from core.events import send_after_commit
+from core.ids import get_by_id
+from core.transactions import atomic, run_atomic
 
 
 def class_create(*, teacher: User, class_name: str) -> Class:
@@ -25,7 +27,7 @@ def enrollment_add(*, klass: Class, student_id: object) -> User:
         # Not get_or_create: its retry-read after a duplicate cannot run in an aborted MongoDB transaction.
         if not Enrollment.objects.filter(klass=klass, student=student).exists():
             Enrollment.objects.create(klass=klass, student=student)
-            on_commit(lambda: _announce(klass, student))
+            send_after_commit(events.student_enrolled, klass=klass, student=student)
 
     # A concurrent add of the same student may win the race; one entry is what we want.
     with contextlib.suppress(IntegrityError):
@@ -38,17 +40,5 @@ def enrollment_remove(*, klass: Class, student: User) -> bool:
     with atomic():
         deleted, _ = Enrollment.objects.filter(klass=klass, student=student).delete()
         if deleted:
-            on_commit(lambda: _announce_removal(klass, student))
+            send_after_commit(events.student_unenrolled, klass=klass, student=student)
     return deleted > 0
-
-
-def _announce(klass: Class, student: User) -> None:
-    from live.broadcast import announce_enrollment
-
-    announce_enrollment(class_id=str(klass.pk), student_id=str(student.pk), teacher_id=str(klass.teacher_id))
-
-
-def _announce_removal(klass: Class, student: User) -> None:
-    from live.broadcast import announce_unenrollment
-
-    announce_unenrollment(class_id=str(klass.pk), student_id=str(student.pk), teacher_id=str(klass.teacher_id))

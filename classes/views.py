@@ -7,9 +7,6 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsTeacher
 from accounts.serializers import PersonOut
-from attendance_project import schema
-from attendance_project.responses import ok
-from attendance_project.validation import validated
 from classes import selectors, services
 from classes.serializers import (
     AddStudentIn,
@@ -19,6 +16,9 @@ from classes.serializers import (
     class_data,
     class_detail_data,
 )
+from core import schema
+from core.responses import ok
+from core.validation import validated
 
 FORBIDDEN_TEACHER = schema.error("`Forbidden, teacher access required`")
 

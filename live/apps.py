@@ -2,6 +2,11 @@ from django.apps import AppConfig
 
 
 class LiveConfig(AppConfig):
-    """Live attendance sessions, marks and the WebSocket."""
+    """The WebSocket transport: consumers, broadcast, fan-out, presence."""
 
     name = "live"
+
+    def ready(self) -> None:
+        from live import receivers
+
+        receivers.connect()

@@ -4,7 +4,7 @@ Groups:
 - `class.<id>`: every connection of a class (its teacher and enrolled students);
   base-contract broadcasts (ATTENDANCE_MARKED, TODAY_SUMMARY, DONE) go here. Each worker
   process subscribes to it once and hands each broadcast to its own sockets of the class
-  (live.layers.LocalFanout), instead of one subscription and one message per socket.
+  (live.fanout.LocalFanout), instead of one subscription and one message per socket.
 - `class.<id>.live`: connections of that class that opted in to the extension;
   SESSION_STARTED / SESSION_ENDED go here, so base clients never see them.
 - `user.<id>`: every connection of one user; roster changes and presence go here.
@@ -12,14 +12,12 @@ Groups:
 Call these only after the write they announce has committed.
 """
 
-import contextlib
 import json
 import logging
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from attendance_project.errors import ApplicationError, Messages
+from core.errors import ApplicationError, Messages
 
 logger = logging.getLogger("attendance.ws")
 
@@ -51,7 +49,7 @@ def frame(event: str, data: dict | None = None) -> dict:
 
 def _message(group: str, event: str, data: dict, *, extension: bool) -> dict:
     # Serialized once here rather than once per receiving socket. The group is named so that a
-    # process's one subscription to it (live.layers.LocalFanout) knows whose sockets to serve.
+    # process's one subscription to it (live.fanout.LocalFanout) knows whose sockets to serve.
     return {"type": FRAME, "group": group, "text": encode(frame(event, data)), "extension": extension}
 
 
@@ -87,52 +85,17 @@ async def to_class_live(class_id: str, event: str, data: dict) -> None:
     await _group_send(group, _message(group, event, data, extension=True))
 
 
+async def to_user_sockets(user_id: str, message: dict) -> None:
+    """Send a channel-layer message (not a frame) to every connection of one user."""
+    await _group_send(user_group(user_id), message)
+
+
 async def to_user(user_id: str, event: str, data: dict) -> None:
     """Send an extension event to the opted-in connections of one user."""
     group = user_group(user_id)
     await _group_send(group, _message(group, event, data, extension=True))
 
 
-def _after_commit(send, *args) -> None:
-    # Called once a write has committed (HTTP views, admin, commands): the write stands even
-    # when Redis is down, so a failed announcement is logged, never turned into an error page.
-    with contextlib.suppress(BroadcastFailed):
-        async_to_sync(send)(*args)
-
-
-def announce_enrollment(*, class_id: str, student_id: str, teacher_id: str | None = None) -> None:
-    """Make a connected student's sockets join the class they were just added to."""
-    _after_commit(_group_send, user_group(student_id), {"type": ENROLLED, "class_id": class_id})
-    if teacher_id:
-        _after_commit(to_user, teacher_id, "ROSTER_CHANGED", {"classId": class_id})
-
-
-def announce_unenrollment(*, class_id: str, student_id: str, teacher_id: str | None = None) -> None:
-    """Make a connected student's sockets leave a class they were removed from."""
-    _after_commit(_group_send, user_group(student_id), {"type": UNENROLLED, "class_id": class_id})
-    if teacher_id:
-        _after_commit(to_user, teacher_id, "ROSTER_CHANGED", {"classId": class_id})
-
-
-def session_started_data(session) -> dict:
-    """Payload of SESSION_STARTED."""
-    from live.selectors import iso_millis
-
-    return {"classId": str(session.klass_id), "startedAt": iso_millis(session.started_at)}
-
-
-def announce_session_started(*, session) -> None:
-    """Tell opted-in connections of a class that its session started (from sync code)."""
-    _after_commit(to_class_live, str(session.klass_id), "SESSION_STARTED", session_started_data(session))
-
-
 def done_data(session, summary: dict) -> dict:
     """Payload of DONE: the contract's fields plus the class id."""
     return {"message": "Attendance persisted", **summary, "classId": str(session.klass_id)}
-
-
-def announce_done_sync(*, session, summary: dict) -> None:
-    """Tell opted-in connections that a session was finished automatically (from sync code)."""
-    _after_commit(
-        to_class_live, str(session.klass_id), "SESSION_ENDED", {**done_data(session, summary), "automatic": True}
-    )

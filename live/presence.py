@@ -5,9 +5,16 @@ scored by an expiry time that each connection refreshes; a killed worker's entri
 simply expire. Without: a dict in this process, which is every connection there is.
 """
 
+import asyncio
+import logging
 import time
 
 from django.conf import settings
+
+from accounts.models import Role
+from live import broadcast
+
+logger = logging.getLogger("attendance.ws")
 
 TTL_SECONDS = 90
 HEARTBEAT_SECONDS = 30
@@ -50,8 +57,6 @@ class RedisPresence:
 
     def _client(self):
         # One client per event loop: redis-py connections are bound to the loop they start on.
-        import asyncio
-
         loop_id = id(asyncio.get_running_loop())
         client = self._clients.get(loop_id)
         if client is None:
@@ -103,3 +108,52 @@ def get_presence() -> MemoryPresence | RedisPresence:
     if _presence is None:
         _presence = RedisPresence(settings.REDIS_URL) if settings.REDIS_URL else MemoryPresence()
     return _presence
+
+
+async def connected(*, user, channel: str, classes: dict[str, str]) -> None:
+    """Record a new connection; tell the teachers when a student came online."""
+    try:
+        await get_presence().add(str(user.pk), channel)
+        await _announce(user=user, classes=classes, online=True)
+    except Exception:
+        logger.warning("Presence update failed on connect", exc_info=True)
+
+
+async def disconnected(*, user, channel: str, classes: dict[str, str]) -> None:
+    """Forget a connection; tell the teachers when a student's last one went."""
+    try:
+        if not await get_presence().remove(str(user.pk), channel):
+            await _announce(user=user, classes=classes, online=False)
+    except Exception:
+        logger.warning("Presence update failed on disconnect", exc_info=True)
+
+
+async def heartbeat(*, user_id: str, channel: str) -> None:
+    """Keep a connection's entry from expiring, until cancelled."""
+    while True:
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+        try:
+            await get_presence().refresh(user_id, channel)
+        except Exception:
+            logger.warning("Presence heartbeat failed", exc_info=True)
+
+
+async def fill_online(snapshot: dict, *, user) -> None:
+    """Add each class's online students to a teacher's snapshot."""
+    if user.role != Role.TEACHER:
+        return
+    for entry in snapshot["classes"]:
+        student_ids = [student["_id"] for student in entry.get("students", [])]
+        try:
+            entry["online"] = sorted(await get_presence().online(student_ids))
+        except Exception:
+            logger.warning("Presence lookup failed", exc_info=True)
+            entry["online"] = []
+
+
+async def _announce(*, user, classes: dict[str, str], online: bool) -> None:
+    """Tell the teachers of a student's classes that the student came or went."""
+    if user.role != Role.STUDENT:
+        return
+    for class_id, teacher_id in classes.items():
+        await broadcast.to_user(teacher_id, "PRESENCE", {"classId": class_id, "userId": str(user.pk), "online": online})

@@ -55,8 +55,8 @@ def signed_in(user):
 
 def finished_session(klass: Class, marks: dict, *, days_ago: int = 0):
     """Run a session through the services: mark {student: status}, finish, date it back."""
-    from live import services
-    from live.models import AttendanceSession
+    from attendance import services
+    from attendance.models import AttendanceSession
 
     session = services.session_start(teacher=klass.teacher, klass=klass)
     for student, status in marks.items():

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import Role, User
-from attendance_project.errors import Messages
+from core.errors import Messages
 from tests import factories
 
 pytestmark = pytest.mark.django_db

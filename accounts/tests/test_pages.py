@@ -5,7 +5,7 @@ from django.conf import settings
 from django.test import Client
 
 from accounts.models import Role, User
-from attendance_project.errors import Messages
+from core.errors import Messages
 from tests.factories import PASSWORD, make_student, make_teacher
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +69,20 @@ def test_repeated_failures_lock_the_email_even_with_the_right_password():
     assert response.status_code == 400
     assert Messages.TOO_MANY_LOGINS.encode() in response.content
     assert client.get("/app/live/").status_code == 302
+
+
+def test_failures_on_the_api_lock_the_page_too_and_a_deactivated_account_cannot_sign_in():
+    user = make_student()
+    api = Client()
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        api.post("/auth/login", {"email": user.email, "password": "wrong-password"}, content_type="application/json")
+
+    locked = Client().post("/", {"email": user.email, "password": PASSWORD})
+    inactive = make_teacher(is_active=False)
+    refused = Client().post("/", {"email": inactive.email, "password": PASSWORD})
+
+    assert Messages.TOO_MANY_LOGINS.encode() in locked.content
+    assert (refused.status_code, Messages.INVALID_LOGIN.encode() in refused.content) == (400, True)
 
 
 def test_login_follows_a_local_next_and_ignores_a_foreign_one():

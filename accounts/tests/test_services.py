@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import Role, User
-from attendance_project.errors import ApplicationError, Messages
+from core.errors import ApplicationError, Messages
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from accounts.tokens import issue_tokens, refresh_access, user_from_token
-from attendance_project.errors import Messages
+from core.errors import Messages
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -32,7 +32,6 @@ def env_list(name: str, default: str) -> list[str]:
 DEFAULT_JWT_SECRET = "insecure-development-secret-change-me"
 
 DEBUG = env_bool("DEBUG", default=False)
-PORT = int(os.environ.get("PORT", "3000"))
 
 JWT_SECRET = os.environ.get("JWT_SECRET") or DEFAULT_JWT_SECRET
 SECRET_KEY = JWT_SECRET
@@ -73,11 +72,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "accounts",
     "classes",
+    "attendance",
+    "reports",
     "live",
 ]
 
 MIDDLEWARE = [
-    "attendance_project.middleware.BodySizeLimitMiddleware",
+    "core.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -86,7 +87,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "attendance_project.middleware.JsonErrorMiddleware",
+    "core.middleware.JsonErrorMiddleware",
 ]
 
 ROOT_URLCONF = "attendance_project.urls"
@@ -142,7 +143,7 @@ if USE_MONGODB:
     SILENCED_SYSTEM_CHECKS = ["models.W044"]
     MIGRATION_MODULES = {
         app: f"mongo_migrations.{app}"
-        for app in ("admin", "auth", "contenttypes", "sessions", "accounts", "classes", "live")
+        for app in ("admin", "auth", "contenttypes", "sessions", "accounts", "classes", "attendance")
     }
 elif os.environ.get("DATABASE_URL"):
     import dj_database_url
@@ -197,11 +198,11 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.ContractJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # DRF's JSON parser, except that a body nested too deep to decode is a 400, not a 500.
-    "DEFAULT_PARSER_CLASSES": ["attendance_project.validation.ContractJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.validation.ContractJSONParser"],
     # No OPTIONS self-description outside the envelope: OPTIONS is a 405 like any unrouted method.
     "DEFAULT_METADATA_CLASS": None,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "EXCEPTION_HANDLER": "attendance_project.exceptions.envelope_exception_handler",
+    "EXCEPTION_HANDLER": "core.exceptions.envelope_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
@@ -257,7 +258,7 @@ def channel_layers(redis_url: str) -> dict:
         }
     return {
         "default": {
-            "BACKEND": "live.layers.SweepingInMemoryChannelLayer",
+            "BACKEND": "live.compat.SweepingInMemoryChannelLayer",
             # A socket may fall 1,000 broadcasts behind before the layer drops one for it.
             "CONFIG": {"capacity": 1000, "expiry": 60},
         }
@@ -322,7 +323,7 @@ STORAGES = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_tokens": {"()": "attendance_project.logging.RedactTokensFilter"}},
+    "filters": {"redact_tokens": {"()": "core.logging.RedactTokensFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {

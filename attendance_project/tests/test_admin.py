@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from live import services
-from live.models import AttendanceSession
+from attendance import services
+from attendance.models import AttendanceSession
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def test_every_registered_changelist_renders(admin_client, finished_session):
 
 
 def test_session_changelist_lists_sessions_with_counts(admin_client, finished_session):
-    response = admin_client.get("/admin/live/attendancesession/")
+    response = admin_client.get("/admin/attendance/attendancesession/")
 
     assert response.status_code == 200
     assert b"Latin" in response.content
@@ -49,7 +49,7 @@ def test_session_changelist_lists_sessions_with_counts(admin_client, finished_se
 
 
 def test_session_change_page_renders_its_records(admin_client, finished_session):
-    response = admin_client.get(f"/admin/live/attendancesession/{finished_session.pk}/change/")
+    response = admin_client.get(f"/admin/attendance/attendancesession/{finished_session.pk}/change/")
 
     assert response.status_code == 200
     assert b"Session Pupil" in response.content
@@ -59,7 +59,7 @@ def test_session_changelist_filters_running_sessions(admin_client, finished_sess
     teacher = factories.make_teacher()
     running = services.session_start(teacher=teacher, klass=factories.make_class(teacher=teacher, name="Greek"))
 
-    response = admin_client.get("/admin/live/attendancesession/", {"is_active__exact": "1"})
+    response = admin_client.get("/admin/attendance/attendancesession/", {"is_active__exact": "1"})
 
     assert response.status_code == 200
     rows = re.findall(rb'<th class="field-klass[^"]*"><a href="[^"]*">([^<]*)</a>', response.content)
@@ -92,7 +92,7 @@ def test_teacher_without_staff_flag_is_redirected_from_every_admin_page(teacher)
     client = Client()
     client.force_login(teacher)
 
-    for url in ["/admin/", "/admin/accounts/user/", "/admin/classes/class/", "/admin/live/attendancesession/"]:
+    for url in ["/admin/", "/admin/accounts/user/", "/admin/classes/class/", "/admin/attendance/attendancesession/"]:
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"].startswith("/admin/login/"), url

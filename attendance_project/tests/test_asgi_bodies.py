@@ -6,7 +6,7 @@ import pytest
 from channels.testing import HttpCommunicator
 
 from attendance_project.asgi import application
-from attendance_project.errors import Messages
+from core.errors import Messages
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,7 +8,7 @@ from attendance_project.settings.base import mongo_uri_database
 from tests.mongo.subprocess_env import UNREACHABLE_URI, run
 
 OBJECT_ID_AUTO_FIELD = "django_mongodb_backend.fields.auto.ObjectIdAutoField"
-APPS = ("admin", "auth", "contenttypes", "sessions", "accounts", "classes", "live")
+APPS = ("admin", "auth", "contenttypes", "sessions", "accounts", "classes", "attendance")
 
 # Prints the decisions the settings made, after django.setup() (which must not need a server).
 DESCRIBE = """

@@ -75,7 +75,7 @@ def test_the_test_module_allows_the_default_secret_and_hashes_fast():
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
     assert values["hashers"][0] == "django.contrib.auth.hashers.MD5PasswordHasher"
-    assert values["layer"] == "live.layers.SweepingInMemoryChannelLayer"
+    assert values["layer"] == "live.compat.SweepingInMemoryChannelLayer"
 
 
 def test_this_suite_runs_on_the_test_module(settings):
@@ -88,7 +88,7 @@ def test_debug_off_with_a_secret_starts_on_the_embedded_defaults():
     values = json.loads(result.stdout)
     assert values["debug"] is False
     assert values["engine"] == "django.db.backends.sqlite3"
-    assert values["layer"] == "live.layers.SweepingInMemoryChannelLayer"
+    assert values["layer"] == "live.compat.SweepingInMemoryChannelLayer"
     assert values["access_hours"] == 3
 
 

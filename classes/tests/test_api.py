@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from attendance_project.errors import Messages
 from classes.models import Class, Enrollment
+from core.errors import Messages
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -2,8 +2,8 @@
 
 import pytest
 
-from attendance_project.errors import ApplicationError, Messages
 from classes import selectors
+from core.errors import ApplicationError, Messages
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -73,8 +73,9 @@ def test_classes_of_a_teacher_and_of_a_student(teacher, student):
     mine = factories.make_class(teacher=teacher, students=[student])
     factories.make_class(name="Not mine")
 
-    assert selectors.classes_of(user=teacher) == [mine]
-    assert selectors.classes_of(user=student) == [mine]
+    assert selectors.class_ids_of(user=teacher) == [mine.pk]
+    assert selectors.class_ids_of(user=student) == [mine.pk]
+    assert selectors.memberships(user=student) == {str(mine.pk): str(teacher.pk)}
 
 
 def test_students_all_skips_teachers_and_deactivated_students(teacher, student):

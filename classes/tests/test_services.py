@@ -2,9 +2,9 @@
 
 import pytest
 
-from attendance_project.errors import ApplicationError, Messages
 from classes import selectors, services
 from classes.models import Enrollment
+from core.errors import ApplicationError, Messages
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -50,9 +50,9 @@ def add_history(server: ServerProcess) -> None:
     from django.utils import timezone
 
     from accounts.models import User
+    from attendance import services
+    from attendance.models import AttendanceRecord, AttendanceSession
     from classes.models import Class, Enrollment
-    from live import services
-    from live.models import AttendanceRecord, AttendanceSession
 
     teacher = User.objects.get(email=TEACHER)
     klass = Class.objects.get(teacher=teacher, class_name=CLASS)

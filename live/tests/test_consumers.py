@@ -5,10 +5,10 @@ from asgiref.sync import sync_to_async
 from django.db import DatabaseError
 from django.test import override_settings
 
-from attendance_project.errors import Messages
+from attendance import services
+from attendance.models import AttendanceRecord, AttendanceSession
 from classes.services import enrollment_add
-from live import services
-from live.models import AttendanceRecord, AttendanceSession
+from core.errors import Messages
 from live.tests.wsclient import Client
 from tests.factories import make_class, make_student, make_teacher, token_for
 
@@ -429,6 +429,38 @@ async def test_oversized_frame_is_refused_and_closed(world):
     await client.send_raw(text='{"event":"TODAY_SUMMARY","data":{"pad":"' + "x" * 2000 + '"}}')
     await client.error(Messages.WS_TOO_LARGE)
     assert await client.closed() == 4009
+
+
+@override_settings(WS_MAX_MESSAGE_BYTES=1000)
+async def test_a_frame_over_the_limit_in_bytes_though_not_in_characters_is_refused(world):
+    client = await connect(world["teacher"])
+    pad = "é" * 600  # 600 characters, 1,200 bytes in UTF-8
+    await client.send_raw(text='{"event":"TODAY_SUMMARY","data":{"pad":"' + pad + '"}}')
+    await client.error(Messages.WS_TOO_LARGE)
+    assert await client.closed() == 4009
+
+
+@override_settings(WS_MAX_MESSAGE_BYTES=1000)
+async def test_a_multibyte_frame_within_the_limit_is_handled(world):
+    client = await connect(world["teacher"])
+    await client.send_raw(text='{"event":"TODAY_SUMMARY","data":{"pad":"' + "é" * 400 + '"}}')
+    await client.expect("TODAY_SUMMARY", classId=str(world["klass"].pk))
+    await client.close()
+
+
+async def test_a_connect_that_fails_leaves_no_group_behind(world, monkeypatch):
+    from channels.layers import get_channel_layer
+
+    from live.fanout import LocalFanout
+
+    async def broken_join(self, group, member):
+        raise ConnectionError("layer went away")
+
+    monkeypatch.setattr(LocalFanout, "join", broken_join)
+    client = Client(f"/ws?token={await sync_to_async(token_for)(world['alice'])}")
+    with pytest.raises(ConnectionError):
+        await client.comm.connect(timeout=3)
+    assert not get_channel_layer().groups.get(f"user.{world['alice'].pk}")
 
 
 async def test_ping_is_answered_with_pong_to_the_sender_only(world):

@@ -1,4 +1,4 @@
-"""Class broadcasts through one subscription per process (live.layers.LocalFanout)."""
+"""Class broadcasts through one subscription per process (live.fanout.LocalFanout)."""
 
 import asyncio
 import json
@@ -7,8 +7,9 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
-from live import broadcast, services
-from live.layers import LocalFanout
+from attendance import services
+from live import broadcast
+from live.fanout import LocalFanout
 from live.tests.wsclient import Client
 from tests.factories import make_class, make_student, make_teacher, token_for
 

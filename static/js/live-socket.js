@@ -2,8 +2,8 @@
  * The page's connection to /ws: signed in by the session cookie, opted in to the
  * extension with SUBSCRIBE, reconnecting with exponential backoff, resyncing (SUBSCRIBE
  * again) after every reconnect, when the tab becomes visible and when the network returns.
- * A socket that has been silent for a while is asked for a snapshot; one that does not
- * answer is treated as dropped (phones keep dead sockets "open" after a network change).
+ * A socket that has been silent for a while is sent a PING; one that does not answer is
+ * treated as dropped (phones keep dead sockets "open" after a network change).
  */
 (function () {
   "use strict";
@@ -146,7 +146,7 @@
       this.drop();
     } else if (!this.probeSent && now - (this.lastFrame || now) > IDLE_CHECK) {
       this.probeSent = now;
-      this.ws.send(JSON.stringify({ event: "SUBSCRIBE" }));
+      this.ws.send(JSON.stringify({ event: "PING" }));
     }
   };
 
@@ -196,6 +196,28 @@
     if (icon) {
       icon.setAttribute("href", state === "open" ? "#i-live" : state === "signedout" ? "#i-alert" : "#i-sync");
     }
+  };
+
+  /*
+   * Start a live page's socket: the connection pill in root's [data-conn], the signed-out
+   * message through options.showError, then options.onFrame / options.onState.
+   */
+  LiveSocket.start = function (root, options) {
+    var conn = root.querySelector("[data-conn]");
+    var socket = new LiveSocket({
+      onFrame: options.onFrame,
+      onState: function (state, detail) {
+        LiveSocket.describe(conn, state);
+        if (state === "signedout") {
+          options.showError("You have been signed out. Reload the page to sign in again.", "signedout");
+        }
+        if (options.onState) {
+          options.onState(state, detail);
+        }
+      },
+    });
+    socket.connect();
+    return socket;
   };
 
   window.LiveSocket = LiveSocket;

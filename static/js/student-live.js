@@ -9,7 +9,6 @@
   var userId = root.getAttribute("data-user-id");
   var list = root.querySelector("[data-classes]");
   var template = document.getElementById("status-template");
-  var conn = root.querySelector("[data-conn]");
   var errorBox = root.querySelector("[data-error]");
   var noClasses = root.querySelector("[data-no-classes]");
   var historyBody = root.querySelector("[data-history-body]");
@@ -184,13 +183,5 @@
     }
   }
 
-  function onState(state) {
-    LiveSocket.describe(conn, state);
-    if (state === "signedout") {
-      showError("You have been signed out. Reload the page to sign in again.");
-    }
-  }
-
-  socket = new LiveSocket({ onFrame: onFrame, onState: onState });
-  socket.connect();
+  socket = LiveSocket.start(root, { onFrame: onFrame, showError: showError });
 })();

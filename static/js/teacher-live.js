@@ -11,7 +11,6 @@
   var running = Boolean(startedAt);
   var grid = root.querySelector("[data-grid]");
   var template = document.getElementById("mark-template");
-  var conn = root.querySelector("[data-conn]");
   var errorBox = root.querySelector("[data-error]");
   var finishButton = root.querySelector("[data-finish]");
   var dialog = root.querySelector("[data-finish-dialog]");
@@ -244,10 +243,6 @@
   }
 
   function onState(state) {
-    LiveSocket.describe(conn, state);
-    if (state === "signedout") {
-      showError("You have been signed out. Reload the page to sign in again.", "signedout");
-    }
     if (finishButton && !ended) {
       finishButton.disabled = state !== "open";
     }
@@ -293,6 +288,5 @@
     });
   }
 
-  socket = new LiveSocket({ onFrame: onFrame, onState: onState });
-  socket.connect();
+  socket = LiveSocket.start(root, { onFrame: onFrame, onState: onState, showError: showError });
 })();

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from accounts import throttling
-from attendance_project.errors import Messages
+from core.errors import Messages
 from harness.processes import free_port
 from tests import factories
 

@@ -17,7 +17,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from attendance_project.errors import Messages
+from core.errors import Messages
 from harness.seed import seed_class
 from tests.realserver.wire import TIMEOUT, Socket, http
 

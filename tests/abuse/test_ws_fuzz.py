@@ -14,9 +14,9 @@ from asgiref.sync import async_to_sync, sync_to_async
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from attendance_project.errors import Messages
-from live import services
-from live.models import AttendanceSession
+from attendance import services
+from attendance.models import AttendanceSession
+from core.errors import Messages
 from live.tests.wsclient import Client
 from tests.factories import make_class, make_student, make_teacher, token_for
 

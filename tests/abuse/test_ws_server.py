@@ -12,9 +12,9 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from attendance_project.errors import Messages
+from core.errors import Messages
 from harness.seed import seed_class
-from live.consumers import CLOSE_TOO_BIG
+from live.protocol import CLOSE_TOO_BIG
 from tests.realserver.wire import TIMEOUT, Socket, http
 
 pytestmark = pytest.mark.server

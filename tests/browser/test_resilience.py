@@ -72,6 +72,26 @@ def test_a_mark_made_while_offline_shows_after_reconnecting(server, classroom, n
     expect(status_of(page)).to_have_text("Absent")  # from the resync snapshot
 
 
+def test_a_silent_socket_is_probed_with_ping_not_a_snapshot_and_stays_live(server, classroom, new_page):
+    page = new_page(PHONE)
+    page.clock.install()
+    sent = []
+    page.on("websocket", lambda socket: socket.on("framesent", lambda payload: sent.append(json.loads(payload))))
+    sign_in(page, server, "kim@school.test")
+    connection = page.locator("[data-conn]")
+    expect(connection).to_have_attribute("data-state", "open")
+    assert [frame["event"] for frame in sent] == ["SUBSCRIBE"]
+
+    page.clock.run_for(50_000)  # past the 40-second idle check
+
+    for _ in range(50):  # the frame reaches this process a moment after the page sent it
+        if len(sent) > 1:
+            break
+        page.wait_for_timeout(100)
+    assert [frame["event"] for frame in sent] == ["SUBSCRIBE", "PING"]
+    expect(connection).to_have_attribute("data-state", "open")
+
+
 def test_pages_recover_after_the_server_restarts(server, classroom, new_page):
     student = new_page(PHONE)
     sign_in(student, server, "kim@school.test")

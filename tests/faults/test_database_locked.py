@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from attendance_project.errors import Messages
+from core.errors import Messages
 from harness.seed import seed_class
 from tests.realserver.wire import Socket, http
 

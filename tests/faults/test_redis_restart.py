@@ -16,7 +16,7 @@ from http.cookiejar import CookieJar
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from attendance_project.errors import Messages
+from core.errors import Messages
 from harness.seed import seed_class
 from tests.faults.frames import expect_past_background
 from tests.realserver.wire import Socket, http

@@ -6,9 +6,9 @@ from django.contrib.admin.models import ADDITION, DELETION, LogEntry
 from django.urls import reverse
 
 from accounts.models import User
+from attendance import services
+from attendance.models import AttendanceRecord, AttendanceSession
 from classes.models import Class, Enrollment
-from live import services
-from live.models import AttendanceRecord, AttendanceSession
 from tests import factories
 
 pytestmark = [pytest.mark.mongodb, pytest.mark.django_db(transaction=True)]
@@ -69,12 +69,12 @@ def test_filters_by_object_id_and_date_drill_down(admin_client, school):
     teacher, finished, running = school["teacher"], school["finished"], school["running"]
     by_teacher = admin_client.get("/admin/classes/class/", {"teacher__id__exact": str(teacher.pk)})
     assert sorted(listed(by_teacher)) == sorted([school["maths"].pk, school["physics"].pk])
-    by_class = admin_client.get("/admin/live/attendancesession/", {"klass__id__exact": str(school["physics"].pk)})
+    by_class = admin_client.get("/admin/attendance/attendancesession/", {"klass__id__exact": str(school["physics"].pk)})
     assert listed(by_class) == [running.pk]
-    assert listed(admin_client.get("/admin/live/attendancesession/", {"is_active__exact": "0"})) == [finished.pk]
+    assert listed(admin_client.get("/admin/attendance/attendancesession/", {"is_active__exact": "0"})) == [finished.pk]
     started = finished.started_at
     day = admin_client.get(
-        "/admin/live/attendancesession/",
+        "/admin/attendance/attendancesession/",
         {"started_at__year": started.year, "started_at__month": started.month, "started_at__day": started.day},
     )
     assert finished.pk in listed(day)
@@ -84,8 +84,8 @@ def test_change_pages_open_by_object_id(admin_client, school):
     pages = [
         f"/admin/accounts/user/{school['alan'].pk}/change/",
         f"/admin/classes/class/{school['maths'].pk}/change/",
-        f"/admin/live/attendancesession/{school['finished'].pk}/change/",
-        f"/admin/live/attendancesession/{school['running'].pk}/change/",
+        f"/admin/attendance/attendancesession/{school['finished'].pk}/change/",
+        f"/admin/attendance/attendancesession/{school['running'].pk}/change/",
     ]
     for url in pages:
         response = admin_client.get(url)
@@ -111,7 +111,7 @@ def test_autocomplete_answers_with_string_ids(admin_client, school):
 
 def test_csv_export_of_selected_sessions(admin_client, school):
     response = admin_client.post(
-        "/admin/live/attendancesession/",
+        "/admin/attendance/attendancesession/",
         {"action": "export_csv", "_selected_action": [str(school["finished"].pk)]},
     )
     assert response.status_code == 200

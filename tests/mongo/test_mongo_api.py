@@ -4,9 +4,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from attendance_project.errors import Messages
-from live import services
-from live.models import AttendanceSession
+from attendance import services
+from attendance.models import AttendanceSession
+from core.errors import Messages
 from tests import factories
 from tests.mongo.helpers import UNKNOWN_IDS, is_object_id_string
 

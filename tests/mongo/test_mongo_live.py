@@ -4,10 +4,10 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 
-from attendance_project.errors import Messages
+from attendance import services
+from attendance.models import AttendanceRecord, Status
 from classes.services import enrollment_add
-from live import services
-from live.models import AttendanceRecord, Status
+from core.errors import Messages
 from live.tests.wsclient import Client
 from tests import factories
 from tests.mongo.layers import MsgpackInMemoryChannelLayer

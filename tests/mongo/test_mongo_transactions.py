@@ -6,8 +6,8 @@ import pytest
 from django.db import DatabaseError, connections
 from django.db.models import F
 
-from attendance_project.transactions import atomic, run_atomic
-from live.models import AttendanceSession
+from attendance.models import AttendanceSession
+from core.transactions import atomic, run_atomic
 from tests import factories
 
 pytestmark = [pytest.mark.mongodb, pytest.mark.django_db(transaction=True)]

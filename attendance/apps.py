@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AttendanceConfig(AppConfig):
+    """Attendance sessions, their records and statuses: the domain's rules and the events they announce."""
+
+    name = "attendance"

@@ -1,0 +1,204 @@
+"""Session rules: start, mark, finish, stale sessions, and their races."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import close_old_connections
+from django.utils import timezone
+
+from attendance import selectors, services
+from attendance.models import AttendanceRecord, AttendanceSession
+from classes.services import enrollment_remove
+from core.errors import ApplicationError, Messages
+from tests.factories import make_class, make_student, make_teacher
+
+
+@pytest.fixture
+def klass(db):
+    teacher = make_teacher()
+    return make_class(teacher=teacher, students=[make_student(name=f"S{i}") for i in range(3)])
+
+
+def students_of(klass):
+    return [enrollment.student for enrollment in klass.enrollments.order_by("student__name")]
+
+
+def test_second_start_returns_the_running_session_and_keeps_marks(klass):
+    first = services.session_start(teacher=klass.teacher, klass=klass)
+    student = students_of(klass)[0]
+    services.attendance_mark(session=first, student_id=str(student.pk), status="present", by=klass.teacher)
+    second = services.session_start(teacher=klass.teacher, klass=klass)
+    assert second.pk == first.pk and second.started_at == first.started_at
+    assert selectors.student_status(session=second, student=student) == "present"
+
+
+def test_a_later_mark_replaces_the_earlier_one(klass):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    student = students_of(klass)[0]
+    for status in ("present", "absent", "present"):
+        services.attendance_mark(session=session, student_id=str(student.pk), status=status, by=klass.teacher)
+    assert AttendanceRecord.objects.filter(session=session).count() == 1
+    assert selectors.session_summary(session=session) == {"present": 1, "absent": 0, "total": 1}
+
+
+def test_finish_writes_one_record_per_enrolled_student_with_who_and_when(klass):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    s0, s1, s2 = students_of(klass)
+    services.attendance_mark(session=session, student_id=str(s0.pk), status="present", by=klass.teacher)
+    services.attendance_mark(session=session, student_id=str(s1.pk), status="absent", by=klass.teacher)
+    summary = services.session_finish(session=session)
+    assert summary == {"present": 1, "absent": 2, "total": 3}
+    session.refresh_from_db()
+    assert not session.is_active and session.ended_at is not None
+    assert (session.present_count, session.absent_count, session.total_count) == (1, 2, 3)
+    records = {r.student_id: r for r in AttendanceRecord.objects.filter(session=session)}
+    assert records[s0.pk].status == "present" and records[s0.pk].marked_by == klass.teacher
+    assert records[s2.pk].status == "absent" and records[s2.pk].marked_by is None
+    assert records[s2.pk].marked_at == session.ended_at
+    assert selectors.my_attendance(klass=klass, student=s0) == "present"
+    assert selectors.my_attendance(klass=klass, student=s2) == "absent"
+
+
+def test_second_finish_is_refused_and_writes_nothing(klass):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    services.session_finish(session=session)
+    with pytest.raises(ApplicationError) as error:
+        services.session_finish(session=session)
+    assert error.value.message == Messages.WS_NO_SESSION
+    assert AttendanceRecord.objects.filter(session=session).count() == 3
+
+
+def test_student_removed_mid_session_is_not_in_the_result(klass):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    s0, _, _ = students_of(klass)
+    services.attendance_mark(session=session, student_id=str(s0.pk), status="present", by=klass.teacher)
+    enrollment_remove(klass=klass, student=s0)
+    summary = services.session_finish(session=session)
+    assert summary == {"present": 0, "absent": 2, "total": 2}
+    assert not AttendanceRecord.objects.filter(session=session, student=s0).exists()
+
+
+def test_my_attendance_reads_the_latest_ended_session(klass):
+    student = students_of(klass)[0]
+    assert selectors.my_attendance(klass=klass, student=student) is None
+    first = services.session_start(teacher=klass.teacher, klass=klass)
+    services.attendance_mark(session=first, student_id=str(student.pk), status="present", by=klass.teacher)
+    assert selectors.my_attendance(klass=klass, student=student) is None  # still running
+    services.session_finish(session=first)
+    second = services.session_start(teacher=klass.teacher, klass=klass)
+    assert selectors.my_attendance(klass=klass, student=student) == "present"
+    services.session_finish(session=second)
+    assert selectors.my_attendance(klass=klass, student=student) == "absent"
+
+
+def test_stale_sessions_are_finished_by_the_command_and_before_a_new_start(klass, settings):
+    settings.SESSION_MAX_HOURS = 12
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    student = students_of(klass)[0]
+    services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=klass.teacher)
+    AttendanceSession.objects.filter(pk=session.pk).update(started_at=timezone.now() - timedelta(hours=13))
+    fresh_class = make_class(teacher=klass.teacher, students=[student], name="Fresh")
+    fresh = services.session_start(teacher=klass.teacher, klass=fresh_class)
+
+    call_command("finish_stale_sessions")
+    session.refresh_from_db()
+    fresh.refresh_from_db()
+    assert not session.is_active and session.finished_automatically
+    assert (session.present_count, session.total_count) == (1, 3)
+    assert fresh.is_active
+
+    old = services.session_start(teacher=fresh_class.teacher, klass=fresh_class)
+    AttendanceSession.objects.filter(pk=old.pk).update(started_at=timezone.now() - timedelta(hours=13))
+    new = services.session_start(teacher=fresh_class.teacher, klass=fresh_class)
+    assert new.pk != old.pk
+    old.refresh_from_db()
+    assert not old.is_active and old.total_count == 1
+
+
+def _race(*calls):
+    """Run callables at the same moment in threads; return their results or exceptions."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index, call):
+        barrier.wait()
+        try:
+            results[index] = call()
+        except Exception as exc:
+            results[index] = exc
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_dones_at_once_persist_once():
+    teacher = make_teacher()
+    klass = make_class(teacher=teacher, students=[make_student() for _ in range(20)])
+    session = services.session_start(teacher=teacher, klass=klass)
+    results = _race(*(lambda: services.session_finish(session=session) for _ in range(4)))
+    summaries = [r for r in results if isinstance(r, dict)]
+    errors = [r for r in results if isinstance(r, ApplicationError)]
+    assert len(summaries) == 1 and len(errors) == 3, results
+    assert all(e.message == Messages.WS_NO_SESSION for e in errors)
+    assert AttendanceRecord.objects.filter(session=session).count() == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_starts_at_once_make_one_session():
+    teacher = make_teacher()
+    klass = make_class(teacher=teacher)
+    results = _race(*(lambda: services.session_start(teacher=teacher, klass=klass) for _ in range(4)))
+    assert all(isinstance(r, AttendanceSession) for r in results), results
+    assert len({r.pk for r in results}) == 1
+    assert AttendanceSession.objects.filter(klass=klass).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_marks_racing_done_are_either_persisted_or_refused():
+    teacher = make_teacher()
+    students = [make_student() for _ in range(12)]
+    klass = make_class(teacher=teacher, students=students)
+    session = services.session_start(teacher=teacher, klass=klass)
+
+    def mark(student):
+        return lambda: services.attendance_mark(
+            session=session, student_id=str(student.pk), status="present", by=teacher
+        )
+
+    results = _race(*(mark(s) for s in students), lambda: services.session_finish(session=session))
+    persisted = dict(AttendanceRecord.objects.filter(session=session).values_list("student_id", "status"))
+    assert len(persisted) == 12
+    summary = results[-1]
+    assert isinstance(summary, dict), summary
+    for student, result in zip(students, results[:-1], strict=True):
+        if isinstance(result, AttendanceRecord):
+            assert persisted[student.pk] == "present", "a mark that was acknowledged was lost"
+        else:
+            assert isinstance(result, ApplicationError) and result.message == Messages.WS_NO_SESSION, result
+            assert persisted[student.pk] == "absent"
+    assert summary["present"] == sum(1 for r in results[:-1] if isinstance(r, AttendanceRecord))
+
+
+def test_a_mark_the_database_refuses_is_reported_not_lost_silently(klass, monkeypatch):
+    from django.db import DatabaseError
+
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    student = students_of(klass)[0]
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("database is locked")
+
+    monkeypatch.setattr(AttendanceRecord.objects, "create", broken)
+    with pytest.raises(ApplicationError) as error:
+        services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=klass.teacher)
+    assert error.value.message == Messages.WS_MARK_FAILED
+    assert selectors.student_status(session=session, student=student) == "not yet updated"

@@ -1,0 +1,37 @@
+"""The WebSocket wire format: `{"event": ..., "data": {...}}` frames in, errors for the rest."""
+
+import json
+
+from core.errors import Messages
+
+CLOSE_POLICY = 4008
+CLOSE_TOO_BIG = 4009  # applications may close with 1000 or 3000-4999 only
+
+
+class FrameError(Exception):
+    """A frame the server refuses: the ERROR message, and the close code when it also closes."""
+
+    def __init__(self, message: str, close_code: int | None = None) -> None:
+        super().__init__(message)
+        self.message, self.close_code = message, close_code
+
+
+def parse(text: str | None, *, max_bytes: int) -> tuple[str, dict]:
+    """Return (event, data) of a text frame; raise FrameError for anything else."""
+    if text is None:
+        raise FrameError(Messages.WS_INVALID_FORMAT)
+    # The limit is on UTF-8 bytes; a character is at most four of them, so most frames skip the encode.
+    if len(text) * 4 > max_bytes and len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+        raise FrameError(Messages.WS_TOO_LARGE, CLOSE_TOO_BIG)
+    try:
+        message = json.loads(text)
+    except (ValueError, RecursionError):
+        raise FrameError(Messages.WS_INVALID_FORMAT) from None
+    if not isinstance(message, dict) or not isinstance(message.get("event"), str):
+        raise FrameError(Messages.WS_INVALID_FORMAT)
+    data = message.get("data")
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise FrameError(Messages.WS_INVALID_FORMAT)
+    return message["event"], data

@@ -1,0 +1,54 @@
+"""Tell WebSocket clients what the domain announced (connected in LiveConfig.ready).
+
+Every receiver runs after the write it announces has committed, in sync code (a view, the
+admin, a command, or a consumer's pool thread); a failed send raises BroadcastFailed, which
+core.events logs without failing the write.
+"""
+
+from asgiref.sync import async_to_sync
+
+from attendance import events as attendance_events
+from attendance.selectors import iso_millis
+from classes import events as class_events
+from live import broadcast
+
+
+def session_started(*, session, **kwargs) -> None:
+    """SESSION_STARTED to the opted-in connections of the class."""
+    data = {"classId": str(session.klass_id), "startedAt": iso_millis(session.started_at)}
+    async_to_sync(broadcast.to_class_live)(str(session.klass_id), "SESSION_STARTED", data)
+
+
+def session_finished(*, session, summary: dict, automatic: bool, **kwargs) -> None:
+    """DONE to the whole class; a session finished automatically is SESSION_ENDED, for opted-in clients only."""
+    data = broadcast.done_data(session, summary)
+    if automatic:
+        async_to_sync(broadcast.to_class_live)(str(session.klass_id), "SESSION_ENDED", {**data, "automatic": True})
+    else:
+        async_to_sync(broadcast.to_class)(str(session.klass_id), "DONE", data)
+
+
+def student_enrolled(*, klass, student, **kwargs) -> None:
+    """Make the student's sockets join the class; tell the teacher's opted-in sockets the roster changed."""
+    _roster_changed(broadcast.ENROLLED, klass, student)
+
+
+def student_unenrolled(*, klass, student, **kwargs) -> None:
+    """Make the student's sockets leave the class; tell the teacher's opted-in sockets the roster changed."""
+    _roster_changed(broadcast.UNENROLLED, klass, student)
+
+
+def _roster_changed(kind: str, klass, student) -> None:
+    class_id = str(klass.pk)
+    try:
+        async_to_sync(broadcast.to_user_sockets)(str(student.pk), {"type": kind, "class_id": class_id})
+    finally:
+        async_to_sync(broadcast.to_user)(str(klass.teacher_id), "ROSTER_CHANGED", {"classId": class_id})
+
+
+def connect() -> None:
+    """Subscribe to the domain's events."""
+    attendance_events.session_started.connect(session_started, dispatch_uid="live.session_started")
+    attendance_events.session_finished.connect(session_finished, dispatch_uid="live.session_finished")
+    class_events.student_enrolled.connect(student_enrolled, dispatch_uid="live.student_enrolled")
+    class_events.student_unenrolled.connect(student_unenrolled, dispatch_uid="live.student_unenrolled")

@@ -1,0 +1,148 @@
+"""One test per reliance on a library's internals (live.compat): each fails loudly when the
+pinned library no longer does what the patch relies on."""
+
+import inspect
+import socket
+
+import pytest
+from channels.consumer import AsyncConsumer
+from channels.layers import InMemoryChannelLayer
+
+from live import compat
+
+
+def test_daphne_builds_its_access_log_from_the_module_name(monkeypatch):
+    from daphne import cli
+    from daphne.access import AccessLogGenerator
+
+    monkeypatch.setattr(cli, "AccessLogGenerator", AccessLogGenerator)
+    assert "AccessLogGenerator(access_log_stream)" in inspect.getsource(cli.CommandLineInterface.run)
+
+    class Mine(AccessLogGenerator):
+        pass
+
+    compat.use_access_log(Mine)
+    assert cli.AccessLogGenerator is Mine
+
+
+class FakeReactor:
+    """Just enough reactor for a Twisted transport's buffered write path."""
+
+    def __init__(self) -> None:
+        self.writers = []
+
+    def addWriter(self, writer) -> None:
+        self.writers.append(writer)
+
+    def removeWriter(self, writer) -> None:
+        self.writers.remove(writer)
+
+
+@pytest.fixture
+def connection(monkeypatch):
+    from twisted.internet import abstract, tcp
+
+    # Twisted's own write, whatever an earlier server start in this process did.
+    monkeypatch.setattr(tcp.Connection, "write", abstract.FileDescriptor.write)
+    ours, peer = socket.socketpair()
+    ours.setblocking(False)
+    conn = tcp.Connection(ours, None, FakeReactor())
+    conn.connected = True
+    yield conn, peer
+    ours.close()
+    peer.close()
+
+
+def test_twisted_transport_has_what_send_at_once_reads(connection):
+    from twisted.internet import abstract, tcp
+
+    conn, _peer = connection
+    assert tcp.Connection.write is abstract.FileDescriptor.write
+    assert (conn.TLS, conn.disconnecting, conn._writeDisconnected, conn.dataBuffer, conn._tempDataLen) == (
+        False,
+        False,
+        False,
+        b"",
+        0,
+    )
+    assert isinstance(conn.socket, socket.socket)
+    # Twisted's write only buffers: nothing reaches the socket until the reactor says it is writable.
+    conn.write(b"queued")
+    assert conn._tempDataLen == len(b"queued") and conn.reactor.writers == [conn]
+
+
+def test_send_at_once_writes_straight_to_the_socket_and_keeps_order_behind_a_queue(connection):
+    conn, peer = connection
+    compat.send_at_once()
+    conn.write(b"hello")
+    assert peer.recv(100) == b"hello" and conn.reactor.writers == []
+    conn.dataBuffer = b"earlier"  # something is queued: the new data must wait behind it
+    conn.write(b"later")
+    assert conn._tempDataLen == len(b"later")
+
+
+def test_autobahn_looks_up_hltype_and_hlval_at_call_time(monkeypatch):
+    from autobahn.twisted import websocket
+    from autobahn.websocket import protocol
+
+    for module in (protocol, websocket):
+        monkeypatch.setattr(module, "hltype", module.hltype)
+        monkeypatch.setattr(module, "hlval", module.hlval)
+    assert "hltype(" in inspect.getsource(protocol.WebSocketProtocol.sendData)
+    assert "hlval(" in inspect.getsource(websocket.WebSocketAdapterProtocol.connectionMade)
+    compat.quiet_autobahn()
+    assert protocol.hltype(len) is len and websocket.hlval("peer") == "peer"
+
+
+async def test_in_memory_layer_sweeps_through_clean_expired_and_ours_sweeps_once_a_second(monkeypatch):
+    calls = []
+    original = InMemoryChannelLayer._clean_expired
+    monkeypatch.setattr(InMemoryChannelLayer, "_clean_expired", lambda self: calls.append(1) or original(self))
+
+    stock = InMemoryChannelLayer()
+    await stock.group_add("g", "c1")
+    await stock.group_send("g", {"type": "x"})
+    await stock.receive("c1")
+    assert len(calls) == 2  # the stock layer sweeps on every group_send and receive
+
+    calls.clear()
+    layer = compat.SweepingInMemoryChannelLayer()
+    await layer.group_add("g", "c1")
+    for _ in range(50):
+        await layer.group_send("g", {"type": "x"})
+    assert len(calls) == 1
+
+
+async def test_expired_messages_are_still_swept():
+    layer = compat.SweepingInMemoryChannelLayer(expiry=0)
+    layer.sweep_interval = 0
+    await layer.send("c1", {"type": "x"})
+    layer._clean_expired()
+    assert "c1" not in layer.channels
+
+
+async def test_every_channel_layer_message_goes_through_dispatch(monkeypatch):
+    import channels.consumer
+
+    handled, hops = [], []
+
+    async def close_old_connections():
+        hops.append(1)
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", close_old_connections)
+
+    class Consumer(compat.DirectDispatch, AsyncConsumer):
+        direct_types = frozenset({"live.frame"})
+
+        async def live_frame(self, message):
+            handled.append(message["type"])
+
+        async def live_other(self, message):
+            handled.append(message["type"])
+
+    assert "self.dispatch" in inspect.getsource(AsyncConsumer.__call__)
+    assert list(inspect.signature(AsyncConsumer.dispatch).parameters) == ["self", "message"]
+    await Consumer().dispatch({"type": "live.frame"})
+    assert (handled, hops) == (["live.frame"], [])  # no database hop for a broadcast
+    await Consumer().dispatch({"type": "live.other"})
+    assert (handled, hops) == (["live.frame", "live.other"], [1])  # Channels' own path for the rest

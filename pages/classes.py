@@ -1,0 +1,154 @@
+"""The teacher's pages: dashboard, class page (roster, history, chart), CSV export."""
+
+import csv
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import Role, User, normalize_email
+from accounts.pages import STUDENT_HOME, PageForm, teacher_required
+from attendance.selectors import session_active
+from classes import selectors, services
+from classes.models import Class
+from core.errors import ApplicationError, Messages
+from core.ids import get_by_id
+from reports import history
+
+SEARCH_LIMIT = 20
+CHART_SESSIONS = 12
+
+
+class ClassForm(PageForm):
+    class_name = forms.CharField(max_length=200, label="Class name")
+
+
+class AddByEmailForm(PageForm):
+    email = forms.EmailField(max_length=254, label="Student email")
+
+
+def owned_class(request: HttpRequest, class_id: str) -> Class:
+    """Return the signed-in teacher's class; anyone else's, or none, is a 404."""
+    try:
+        return selectors.class_owned(class_id=class_id, teacher=request.user)
+    except ApplicationError:
+        raise Http404(Messages.CLASS_NOT_FOUND) from None
+
+
+@require_http_methods(["GET", "POST"])
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The teacher's classes, with a form to create one; students go to their live page."""
+    if request.method == "GET" and request.user.is_authenticated and request.user.role == Role.STUDENT:
+        return redirect(STUDENT_HOME)
+    return _dashboard(request)
+
+
+@teacher_required
+def _dashboard(request: HttpRequest) -> HttpResponse:
+    form = ClassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        klass = services.class_create(teacher=request.user, class_name=form.cleaned_data["class_name"].strip())
+        messages.success(request, f"Created {klass.class_name}. Add your students below.")
+        return redirect("class-page", class_id=str(klass.pk))
+    rows = history.dashboard_rows(teacher=request.user)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "classes/dashboard.html", {"rows": rows, "form": form}, status=status)
+
+
+def _search(*, klass: Class, query: str) -> tuple[list[User], int]:
+    candidates = User.objects.filter(role=Role.STUDENT, is_active=True).exclude(
+        pk__in=selectors.roster_ids(klass=klass)
+    )
+    if query:
+        candidates = candidates.filter(Q(name__icontains=query) | Q(email__icontains=query))
+    candidates = candidates.order_by("name", "email")
+    return list(candidates[:SEARCH_LIMIT]), candidates.count()
+
+
+def _class_page(request: HttpRequest, klass: Class, *, email_form: AddByEmailForm | None = None, status: int = 200):
+    query = request.GET.get("q", "").strip()[:100]
+    roster = selectors.roster(klass=klass)
+    rates = history.student_rates(klass=klass, students=roster)
+    sessions = history.class_sessions(klass=klass)
+    candidates, candidate_count = _search(klass=klass, query=query)
+    context = {
+        "klass": klass,
+        "roster": [rates[str(student.pk)] for student in roster],
+        "running": session_active(klass=klass),
+        "sessions": sessions,
+        "chart": history.attendance_chart(sessions=sessions[:CHART_SESSIONS]),
+        "query": query,
+        "candidates": candidates,
+        "candidate_count": candidate_count,
+        "email_form": email_form or AddByEmailForm(),
+    }
+    return render(request, "classes/class_page.html", context, status=status)
+
+
+@require_GET
+@teacher_required
+def class_page(request: HttpRequest, class_id: str) -> HttpResponse:
+    """The roster with rates, adding and removing students, sessions, history and chart."""
+    return _class_page(request, owned_class(request, class_id))
+
+
+@require_POST
+@teacher_required
+def student_add(request: HttpRequest, class_id: str) -> HttpResponse:
+    """Enroll a student picked from the list (`student_id`) or named by `email`."""
+    klass = owned_class(request, class_id)
+    student_id = request.POST.get("student_id")
+    if student_id is None:
+        form = AddByEmailForm(request.POST)
+        if not form.is_valid():
+            return _class_page(request, klass, email_form=form, status=400)
+        email = normalize_email(form.cleaned_data["email"])
+        found = User.objects.filter(email=email, role=Role.STUDENT, is_active=True).first()
+        if found is None:
+            form.add_error("email", "No student account has this email. Ask the student to sign up first.")
+            return _class_page(request, klass, email_form=form, status=400)
+        student_id = str(found.pk)
+    try:
+        student = services.enrollment_add(klass=klass, student_id=student_id)
+    except ApplicationError:
+        raise Http404(Messages.STUDENT_NOT_FOUND) from None
+    messages.success(request, f"Added {student.name} to {klass.class_name}.")
+    return redirect("class-page", class_id=str(klass.pk))
+
+
+@require_POST
+@teacher_required
+def student_remove(request: HttpRequest, class_id: str, student_id: str) -> HttpResponse:
+    """Take a student off the roster (their past records stay)."""
+    klass = owned_class(request, class_id)
+    try:
+        student = get_by_id(User.objects.filter(role=Role.STUDENT), student_id, Messages.STUDENT_NOT_FOUND)
+    except ApplicationError:
+        raise Http404(Messages.STUDENT_NOT_FOUND) from None
+    if services.enrollment_remove(klass=klass, student=student):
+        messages.success(request, f"Removed {student.name} from {klass.class_name}. Their past records are kept.")
+    return redirect("class-page", class_id=str(klass.pk))
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for streaming csv.writer output."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_GET
+@teacher_required
+def export_csv(request: HttpRequest, class_id: str) -> HttpResponse:
+    """Download every attendance record of the class as CSV."""
+    klass = owned_class(request, class_id)
+    writer = csv.writer(_Echo())
+    body = "".join(writer.writerow(row) for row in history.class_csv_rows(klass=klass))
+    filename = f"{slugify(klass.class_name) or 'class'}-attendance.csv"
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
