@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.forms import UserChangeForm, UserCreationForm
+from accounts.forms import AdminLoginForm, UserChangeForm, UserCreationForm
 from accounts.models import User
+
+# The admin signs in through the lockout every other door uses.
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)

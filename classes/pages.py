@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Role, User, normalize_email
 from accounts.pages import STUDENT_HOME, PageForm, teacher_required
+from attendance_project import csv_safety
 from attendance_project.errors import ApplicationError, Messages
 from attendance_project.ids import get_by_id
 from classes import selectors, services
@@ -146,7 +147,7 @@ class _Echo:
 def export_csv(request: HttpRequest, class_id: str) -> HttpResponse:
     """Download every attendance record of the class as CSV."""
     klass = owned_class(request, class_id)
-    writer = csv.writer(_Echo())
+    writer = csv.writer(_Echo(), quoting=csv_safety.QUOTING)
     body = "".join(writer.writerow(row) for row in history.class_csv_rows(klass=klass))
     filename = f"{slugify(klass.class_name) or 'class'}-attendance.csv"
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")

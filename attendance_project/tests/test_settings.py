@@ -33,7 +33,7 @@ def test_debug_off_with_the_default_secret_refuses_to_start():
 
 
 def test_debug_off_with_a_secret_starts_on_the_embedded_defaults():
-    result = load({"DEBUG": "0", "JWT_SECRET": "a-long-production-secret-value"})
+    result = load({"DEBUG": "0", "JWT_SECRET": "a-long-production-secret-value-of-48-characters!"})
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
     assert values["debug"] is False
