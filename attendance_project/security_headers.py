@@ -31,10 +31,7 @@ CONTENT_SECURITY_POLICY_DIRECTIVES = {
 # The docs page's Swagger UI bootstraps with an inline script and style: allowed there only.
 API_DOCS_CSP_UPDATE = {"script-src": [UNSAFE_INLINE], "style-src": [UNSAFE_INLINE]}
 
-PERMISSIONS_POLICY = ", ".join(
-    f"{feature}=()"
-    for feature in ("camera", "microphone", "geolocation", "payment", "usb", "interest-cohort", "browsing-topics")
-)
+PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in ("camera", "microphone", "geolocation", "payment", "usb"))
 
 
 class SecurityHeadersMiddleware:
