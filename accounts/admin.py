@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.forms import AdminLoginForm, UserChangeForm, UserCreationForm
+from accounts.forms import AdminLoginForm, AdminSetPasswordForm, UserChangeForm, UserCreationForm
 from accounts.models import User
 
 # The admin signs in through the lockout every other door uses.
@@ -14,6 +14,7 @@ class UserAdmin(BaseUserAdmin):
 
     form = UserChangeForm
     add_form = UserCreationForm
+    change_password_form = AdminSetPasswordForm
     ordering = ["name", "email"]
     list_display = ["email", "name", "role", "is_staff", "is_active", "date_joined"]
     list_filter = ["role", "is_staff", "is_active"]

@@ -39,3 +39,13 @@ class AdminLoginForm(AdminAuthenticationForm):
                 raise self.get_invalid_login_error() from None
             self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data
+
+
+class AdminSetPasswordForm(auth_forms.AdminPasswordChangeForm):
+    """An admin setting someone's password also signs that user out everywhere."""
+
+    def save(self, commit: bool = True):
+        user = super().save(commit=commit)
+        if commit:
+            services.logout_everywhere(user=user)
+        return user

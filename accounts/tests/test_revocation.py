@@ -1,6 +1,7 @@
 """Tokens can be revoked: password change, logout everywhere, deactivation; refresh tokens rotate."""
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts import events
@@ -220,3 +221,26 @@ def test_a_token_from_before_versions_counts_as_version_zero(student):
     token["role"] = student.role
 
     assert me(str(token)).status_code == 200
+
+
+def test_an_admin_setting_a_password_revokes_that_users_tokens(
+    api, student, revoked, django_capture_on_commit_callbacks
+):
+    tokens = login(api, student.email)
+    root = User.objects.create_superuser(email="root@school.test", password="admin-pass-1")
+    admin = Client()
+    admin.force_login(root)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        weak = admin.post(
+            f"/admin/accounts/user/{student.pk}/password/", {"password1": "aaaaaa", "password2": "aaaaaa"}
+        )
+        response = admin.post(
+            f"/admin/accounts/user/{student.pk}/password/", {"password1": STRONG, "password2": STRONG}
+        )
+
+    assert weak.status_code == 200  # refused by the validators, form shown again
+    assert response.status_code == 302
+    assert_unauthorized(me(tokens["token"]))
+    assert login(api, student.email, STRONG)["token"]
+    assert revoked == [str(student.pk)]
