@@ -30,7 +30,7 @@ class AdminLoginForm(AdminAuthenticationForm):
         password = self.cleaned_data.get("password")
         if email and password:
             try:
-                self.user_cache = services.authenticate_login(
+                self.user_cache = services.user_authenticate(
                     email=email, password=password, client=client_address(self.request), request=self.request
                 )
             except ApplicationError as exc:

@@ -70,7 +70,7 @@ class LoginForm(PageForm):
             return data
         # The same lockout as the API and the admin: no door is a way around it.
         try:
-            self.user = services.authenticate_login(
+            self.user = services.user_authenticate(
                 email=data["email"],
                 password=data["password"],
                 client=client_address(self.request),

@@ -46,7 +46,12 @@ def user_signup(
         raise ApplicationError(Messages.EMAIL_EXISTS, 400) from None
 
 
-def authenticate_login(*, email: str, password: str, client: str, request: HttpRequest | None = None) -> User:
+def user_login(*, email: str, password: str, client: str = "") -> dict[str, str]:
+    """Check a password and return tokens; repeated failures are locked out."""
+    return issue_tokens(user_authenticate(email=email, password=password, client=client))
+
+
+def user_authenticate(*, email: str, password: str, client: str = "", request: HttpRequest | None = None) -> User:
     """Check a password through the lockout every door shares; return the active user.
 
     Raises the contract's 429 while (email, client) or the client is locked, its 400 otherwise.
@@ -62,11 +67,6 @@ def authenticate_login(*, email: str, password: str, client: str, request: HttpR
         raise ApplicationError(Messages.INVALID_LOGIN, 400)
     throttling.reset(email, client)
     return user
-
-
-def user_login(*, email: str, password: str, client: str = "") -> dict[str, str]:
-    """Check a password and return tokens; repeated failures are locked out."""
-    return issue_tokens(authenticate_login(email=email, password=password, client=client))
 
 
 def validate_new_password(*, password: str, user: User | None = None) -> list[str]:
@@ -91,7 +91,7 @@ def change_password(*, user: User, current_password: str, new_password: str, cli
     used to guess it; a new password must pass the validators (400 otherwise).
     """
     try:
-        authenticate_login(email=user.email, password=current_password, client=client)
+        user_authenticate(email=user.email, password=current_password, client=client)
     except ApplicationError as exc:
         if exc.message == Messages.INVALID_LOGIN:
             raise ApplicationError(Messages.WRONG_PASSWORD, 400) from None
