@@ -46,7 +46,7 @@ COPY --chmod=0755 docker/entrypoint.sh /usr/local/bin/docker-entrypoint
 # and collectstatic touches neither the database nor Redis. The code stays root-owned;
 # only the SQLite fallback directory (used when neither MONGO_URI nor DATABASE_URL is set)
 # is writable by the service user.
-RUN JWT_SECRET=build-only-not-secret DEBUG=0 python manage.py collectstatic --noinput \
+RUN JWT_SECRET=build-only-not-secret-collectstatic-only DEBUG=0 python manage.py collectstatic --noinput \
     && mkdir -p /app/data \
     && chown app:app /app/data
 

@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from accounts.forms import UserChangeForm, UserCreationForm
+from accounts.forms import AdminLoginForm, AdminSetPasswordForm, UserChangeForm, UserCreationForm
 from accounts.models import User
+
+# The admin signs in through the lockout every other door uses.
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)
@@ -11,6 +14,7 @@ class UserAdmin(BaseUserAdmin):
 
     form = UserChangeForm
     add_form = UserCreationForm
+    change_password_form = AdminSetPasswordForm
     ordering = ["name", "email"]
     list_display = ["email", "name", "role", "is_staff", "is_active", "date_joined"]
     list_filter = ["role", "is_staff", "is_active"]

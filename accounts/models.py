@@ -54,6 +54,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Can sign in to the admin.")
     date_joined = models.DateTimeField(auto_now_add=True)
+    # Carried in every token as `ver`; raising it refuses every token issued before.
+    token_version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -71,6 +73,24 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._loaded_active = user.__dict__.get("is_active")
+        return user
+
     def save(self, *args, **kwargs) -> None:
         self.email = normalize_email(self.email)
+        deactivated = getattr(self, "_loaded_active", None) is True and not self.is_active
+        if deactivated:
+            # A deactivated account's tokens stay refused even if it is reactivated later.
+            self.token_version += 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "token_version"}
         super().save(*args, **kwargs)
+        self._loaded_active = self.is_active
+        if deactivated:
+            from accounts.events import announce_access_revoked
+
+            announce_access_revoked(user_id=self.pk)

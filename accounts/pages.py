@@ -13,8 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.models import Role, User
-from core.errors import ApplicationError
+from accounts.models import Role, User, normalize_email
+from core.client_address import client_address
+from core.errors import ApplicationError, Messages
 
 TEACHER_HOME = "/app/"
 STUDENT_HOME = "/app/live/"
@@ -67,9 +68,13 @@ class LoginForm(PageForm):
         data = super().clean()
         if self.errors:
             return data
+        # The same lockout as the API and the admin: no door is a way around it.
         try:
             self.user = services.user_authenticate(
-                email=data["email"], password=data["password"], client=self.request.META.get("REMOTE_ADDR", "")
+                email=data["email"],
+                password=data["password"],
+                client=client_address(self.request),
+                request=self.request,
             )
         except ApplicationError as exc:
             raise forms.ValidationError(exc.message) from None
@@ -80,10 +85,9 @@ class SignupForm(PageForm):
     name = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     email = forms.EmailField(max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
-        min_length=6,
         max_length=1024,
         strip=False,
-        help_text="At least 6 characters.",
+        help_text="At least 8 characters, not a common password, not only digits, not like your name or email.",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     role = forms.ChoiceField(
@@ -91,6 +95,14 @@ class SignupForm(PageForm):
         widget=forms.RadioSelect,
         label="Account type",
     )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if "password" in data:
+            probe = User(email=normalize_email(data.get("email", "")), name=data.get("name", ""))
+            for message in services.validate_new_password(password=data["password"], user=probe):
+                self.add_error("password", message)
+        return data
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -124,9 +136,11 @@ def signup_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                user = services.user_signup(**form.cleaned_data)
+                user = services.user_signup(
+                    **form.cleaned_data, client=client_address(request), full_password_rules=True
+                )
             except ApplicationError as exc:
-                form.add_error("email", exc.message)
+                form.add_error("email" if exc.message == Messages.EMAIL_EXISTS else None, exc.message)
             else:
                 login(request, user, backend="accounts.backends.EmailBackend")
                 return redirect(home_for(user))

@@ -27,6 +27,15 @@ class RefreshIn(serializers.Serializer):
     refresh = StrictCharField(max_length=4096)
 
 
+class PasswordChangeIn(serializers.Serializer):
+    currentPassword = StrictCharField(max_length=1024, trim_whitespace=False)
+    newPassword = StrictCharField(max_length=1024, trim_whitespace=False)
+
+
+class EmptyOut(serializers.Serializer):
+    pass
+
+
 class UserOut(serializers.ModelSerializer):
     _id = serializers.SerializerMethodField()
 
@@ -52,7 +61,3 @@ class PersonOut(serializers.ModelSerializer):
 class TokensOut(serializers.Serializer):
     token = serializers.CharField()
     refresh = serializers.CharField()
-
-
-class AccessOut(serializers.Serializer):
-    token = serializers.CharField()

@@ -1,10 +1,16 @@
-"""Writes and checks on users: signup and login."""
+"""Writes and checks on users: signup, login, password change and token revocation."""
 
 import logging
 
+from django.conf import settings
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.db.models import F
+from django.http import HttpRequest
 
 from accounts import throttling
+from accounts.events import announce_access_revoked
 from accounts.models import User, normalize_email
 from accounts.tokens import issue_tokens
 from core.errors import ApplicationError, Messages
@@ -13,9 +19,24 @@ from core.transactions import run_atomic
 logger = logging.getLogger("attendance.security")
 
 
-def user_signup(*, name: str, email: str, password: str, role: str) -> User:
-    """Create a user; a taken email (any case) is the contract's 400."""
+def api_password_rules_are_strict() -> bool:
+    """Tell whether POST /auth/signup applies the full validators (PASSWORD_POLICY=strict)."""
+    return settings.PASSWORD_POLICY == "strict"
+
+
+def user_signup(
+    *, name: str, email: str, password: str, role: str, client: str = "", full_password_rules: bool = False
+) -> User:
+    """Create a user; a taken email (any case) is the contract's 400; too many from one client a 429.
+
+    `full_password_rules` applies Django's validators; the base API route turns it off (the
+    contract promises 6+ characters) unless PASSWORD_POLICY=strict.
+    """
+    if not throttling.signup_allowed(client):
+        raise ApplicationError(Messages.TOO_MANY_SIGNUPS, 429)
     email = normalize_email(email)
+    if full_password_rules and validate_new_password(password=password, user=User(email=email, name=name)):
+        raise ApplicationError(Messages.INVALID_SCHEMA, 400)
     if User.objects.filter(email=email).exists():
         raise ApplicationError(Messages.EMAIL_EXISTS, 400)
     try:
@@ -26,27 +47,67 @@ def user_signup(*, name: str, email: str, password: str, role: str) -> User:
 
 
 def user_login(*, email: str, password: str, client: str = "") -> dict[str, str]:
-    """Check a password and return tokens; repeated failures on one email are locked out."""
+    """Check a password and return tokens; repeated failures are locked out."""
     return issue_tokens(user_authenticate(email=email, password=password, client=client))
 
 
-def user_authenticate(*, email: str, password: str, client: str = "") -> User:
-    """Return the active user an email and password name; repeated failures on one email are locked out.
+def user_authenticate(*, email: str, password: str, client: str = "", request: HttpRequest | None = None) -> User:
+    """Check a password through the lockout every door shares; return the active user.
 
-    The API's login and the site's login page both sign in through here, under the same lockout.
+    Raises the contract's 429 while (email, client) or the client is locked, its 400 otherwise.
     """
     email = normalize_email(email)
-    if throttling.is_locked(email):
+    if throttling.is_locked(email, client):
         logger.warning("Login refused for locked email %s from %s", email, client)
         raise ApplicationError(Messages.TOO_MANY_LOGINS, 429)
-    user = User.objects.filter(email=email, is_active=True).first()
+    # The backend hashes even for an unknown email: the same cost, so no email probing.
+    user = authenticate(request, email=email, password=password)
     if user is None:
-        User().set_password(password)  # same cost as a wrong password: no email probing
-        ok = False
-    else:
-        ok = user.check_password(password)
-    if not ok:
         throttling.record_failure(email, client)
         raise ApplicationError(Messages.INVALID_LOGIN, 400)
-    throttling.reset(email)
+    throttling.reset(email, client)
     return user
+
+
+def validate_new_password(*, password: str, user: User | None = None) -> list[str]:
+    """Return the messages of Django's password validators (empty when the password is good)."""
+    try:
+        password_validation.validate_password(password, user=user)
+    except ValidationError as exc:
+        return list(exc.messages)
+    return []
+
+
+def _revoke(*, user: User) -> None:
+    User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
+    user.refresh_from_db(fields=["token_version"])
+    announce_access_revoked(user_id=user.pk)
+
+
+def change_password(*, user: User, current_password: str, new_password: str, client: str) -> dict[str, str]:
+    """Set a new password, refuse every earlier token, and return fresh tokens for this client.
+
+    The current password is checked through the login lockout, so a stolen token cannot be
+    used to guess it; a new password must pass the validators (400 otherwise).
+    """
+    try:
+        user_authenticate(email=user.email, password=current_password, client=client)
+    except ApplicationError as exc:
+        if exc.message == Messages.INVALID_LOGIN:
+            raise ApplicationError(Messages.WRONG_PASSWORD, 400) from None
+        raise
+    if validate_new_password(password=new_password, user=user):
+        raise ApplicationError(Messages.INVALID_SCHEMA, 400)
+
+    def write() -> None:
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        _revoke(user=user)
+
+    run_atomic(write)
+    return issue_tokens(user)
+
+
+def logout_everywhere(*, user: User) -> None:
+    """Refuse every access and refresh token issued to this user so far."""
+    run_atomic(lambda: _revoke(user=user))

@@ -1,15 +1,30 @@
-"""Issue and read the contract's JWTs: claims `userId` (string) and `role`."""
+"""Issue and read the contract's JWTs: claims `userId` (string), `role` and `ver`.
 
+`ver` is the user's token version when the token was issued. Every authentication compares
+it with the stored one, so raising the version (password change, logout everywhere,
+deactivation) refuses every earlier access and refresh token without a blacklist table.
+A refresh token is single-use: the first use records its `jti` in the cache until it expires.
+"""
+
+import logging
+import time
+
+from django.core.cache import cache
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from accounts.models import User
 from core.ids import parse_id
 
+logger = logging.getLogger("attendance.security")
+
+VERSION_CLAIM = "ver"
+
 
 def _add_claims(token, user: User):
     token["userId"] = str(user.pk)
     token["role"] = user.role
+    token[VERSION_CLAIM] = user.token_version
     return token
 
 
@@ -20,20 +35,33 @@ def issue_tokens(user: User) -> dict[str, str]:
     return {"token": str(access), "refresh": str(refresh)}
 
 
-def refresh_access(raw_refresh: str) -> str | None:
-    """Return a fresh access token for a valid refresh token of an active user."""
+def rotate_refresh(raw_refresh: str) -> dict[str, str] | None:
+    """Spend a refresh token: return a new access and refresh token, or None if it is not good.
+
+    A refresh token already spent, or issued before the user's token version changed, is refused.
+    """
     try:
         refresh = RefreshToken(raw_refresh)
     except (TokenError, TypeError, ValueError):
         return None
-    user = _active_user(refresh.get("userId"))
-    if user is None:
+    user = _current_user(refresh)
+    if user is None or not _spend(refresh):
         return None
-    return str(_add_claims(AccessToken.for_user(user), user))
+    return issue_tokens(user)
+
+
+def _spend(refresh: RefreshToken) -> bool:
+    lifetime = max(int(refresh["exp"] - time.time()), 1)
+    try:
+        # add() is atomic: of two requests racing with one token, only one wins.
+        return bool(cache.add(f"refresh-spent:{refresh['jti']}", 1, lifetime))
+    except Exception as exc:  # noqa: BLE001 - any cache backend failure: refuse, the user signs in again
+        logger.warning("Refresh token refused, cannot record its use: %s: %s", type(exc).__name__, exc)
+        return False
 
 
 def user_from_token(raw: str | bytes | None) -> User | None:
-    """Return the active user an access token names, or None for any bad token."""
+    """Return the active user an access token names, or None for any bad or revoked token."""
     if not raw:
         return None
     if isinstance(raw, bytes):
@@ -47,12 +75,14 @@ def user_from_token(raw: str | bytes | None) -> User | None:
         token = AccessToken(raw)
     except (TokenError, TypeError, ValueError):
         return None
-    return _active_user(token.get("userId"))
+    return _current_user(token)
 
 
-def _active_user(user_id: object) -> User | None:
-    key = parse_id(User, user_id)
+def _current_user(token) -> User | None:
+    key = parse_id(User, token.get("userId"))
     if key is None:
         return None
     user = User.objects.filter(pk=key, is_active=True).first()
+    if user is None or token.get(VERSION_CLAIM, 0) != user.token_version:
+        return None
     return user

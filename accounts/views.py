@@ -1,4 +1,4 @@
-"""Signup, login, token refresh and `me`."""
+"""Signup, login, token refresh, `me`, password change and logout everywhere."""
 
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -6,9 +6,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
-from accounts.serializers import AccessOut, LoginIn, RefreshIn, SignupIn, TokensOut, UserOut
-from accounts.tokens import refresh_access
+from accounts.serializers import EmptyOut, LoginIn, PasswordChangeIn, RefreshIn, SignupIn, TokensOut, UserOut
+from accounts.tokens import rotate_refresh
 from core import schema
+from core.client_address import client_address
 from core.errors import ApplicationError, Messages
 from core.responses import ok
 from core.validation import validated
@@ -24,13 +25,16 @@ class SignupView(APIView):
         responses={
             201: schema.ok("SignupOk", UserOut()),
             400: schema.error("`Invalid request schema` or `Email already exists`"),
+            429: schema.error("`Too many signups, try again later`"),
         },
         auth=False,
         tags=["auth"],
     )
     def post(self, request: Request) -> Response:
         body = validated(SignupIn, request.data)
-        user = services.user_signup(**body)
+        user = services.user_signup(
+            **body, client=client_address(request), full_password_rules=services.api_password_rules_are_strict()
+        )
         return ok(UserOut(user).data, status=201)
 
 
@@ -51,9 +55,7 @@ class LoginView(APIView):
     )
     def post(self, request: Request) -> Response:
         body = validated(LoginIn, request.data)
-        tokens = services.user_login(
-            email=body["email"], password=body["password"], client=request.META.get("REMOTE_ADDR", "")
-        )
+        tokens = services.user_login(email=body["email"], password=body["password"], client=client_address(request))
         return ok(tokens)
 
 
@@ -62,10 +64,10 @@ class RefreshView(APIView):
     permission_classes = [AllowAny]
 
     @schema.documented(
-        summary="Exchange a refresh token for a new access token",
+        summary="Spend a refresh token (once) for a new access token and a new refresh token",
         request=RefreshIn,
         responses={
-            200: schema.ok("RefreshOk", AccessOut()),
+            200: schema.ok("RefreshOk", TokensOut()),
             400: schema.INVALID,
             401: schema.UNAUTHORIZED,
         },
@@ -74,10 +76,10 @@ class RefreshView(APIView):
     )
     def post(self, request: Request) -> Response:
         body = validated(RefreshIn, request.data)
-        token = refresh_access(body["refresh"])
-        if token is None:
+        tokens = rotate_refresh(body["refresh"])
+        if tokens is None:
             raise ApplicationError(Messages.UNAUTHORIZED, 401)
-        return ok({"token": token})
+        return ok(tokens)
 
 
 class MeView(APIView):
@@ -90,3 +92,41 @@ class MeView(APIView):
     )
     def get(self, request: Request) -> Response:
         return ok(UserOut(request.user).data)
+
+
+class PasswordView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @schema.documented(
+        summary="Change the password; every earlier token of the user stops working",
+        request=PasswordChangeIn,
+        responses={
+            200: schema.ok("PasswordOk", TokensOut()),
+            400: schema.error("`Invalid request schema` or `Current password is incorrect`"),
+            401: schema.UNAUTHORIZED,
+            429: schema.error("`Too many failed login attempts, try again later`"),
+        },
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        body = validated(PasswordChangeIn, request.data)
+        tokens = services.change_password(
+            user=request.user,
+            current_password=body["currentPassword"],
+            new_password=body["newPassword"],
+            client=client_address(request),
+        )
+        return ok(tokens)
+
+
+class LogoutAllView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @schema.documented(
+        summary="Sign out everywhere: every access and refresh token of the user stops working",
+        responses={200: schema.ok("LogoutAllOk", EmptyOut()), 401: schema.UNAUTHORIZED},
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        services.logout_everywhere(user=request.user)
+        return ok({})

@@ -1,9 +1,12 @@
 """Routes: the REST contract at the root, the site under /app, admin, OpenAPI docs."""
 
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core.security_headers import API_DOCS_CSP_UPDATE
 
 
 def healthz(request):
@@ -17,7 +20,11 @@ urlpatterns = [
     path("", include("classes.urls")),
     path("healthz", healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        csp_update(API_DOCS_CSP_UPDATE)(SpectacularSwaggerView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
     path("admin/", admin.site.urls),
     path("", include("pages.urls")),
 ]

@@ -18,6 +18,8 @@ class Messages:
     EMAIL_EXISTS = "Email already exists"
     INVALID_LOGIN = "Invalid email or password"
     TOO_MANY_LOGINS = "Too many failed login attempts, try again later"
+    TOO_MANY_SIGNUPS = "Too many signups, try again later"
+    WRONG_PASSWORD = "Current password is incorrect"
     NOT_FOUND = "Not found"
     BAD_REQUEST = "Bad request"
     METHOD_NOT_ALLOWED = "Method not allowed"

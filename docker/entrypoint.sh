@@ -8,4 +8,4 @@ if [ "$#" -gt 0 ]; then
 fi
 
 python manage.py migrate --noinput
-exec python -m attendance_project.serve -b 0.0.0.0 -p "${PORT:-3000}" --proxy-headers attendance_project.asgi:application
+exec python -m attendance_project.serve -b 0.0.0.0 -p "${PORT:-3000}" attendance_project.asgi:application

@@ -15,6 +15,7 @@ from accounts.pages import STUDENT_HOME, PageForm, teacher_required
 from attendance.selectors import session_active
 from classes import selectors, services
 from classes.models import Class
+from core import csv_safety
 from core.errors import ApplicationError, Messages
 from core.ids import get_by_id
 from reports import history
@@ -146,7 +147,7 @@ class _Echo:
 def export_csv(request: HttpRequest, class_id: str) -> HttpResponse:
     """Download every attendance record of the class as CSV."""
     klass = owned_class(request, class_id)
-    writer = csv.writer(_Echo())
+    writer = csv.writer(_Echo(), quoting=csv_safety.QUOTING)
     body = "".join(writer.writerow(row) for row in history.class_csv_rows(klass=klass))
     filename = f"{slugify(klass.class_name) or 'class'}-attendance.csv"
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")

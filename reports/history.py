@@ -11,10 +11,9 @@ from accounts.models import User
 from attendance.models import AttendanceRecord, AttendanceSession, Status
 from attendance.selectors import iso_millis
 from classes.models import Class, Enrollment
+from core.csv_safety import safe_cell
 
 CSV_HEADER = ["class", "session_started_at", "session_ended_at", "student_name", "student_email", "status", "marked_at"]
-# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -220,11 +219,6 @@ def student_history(*, student: User) -> list[ClassHistory]:
     return sorted(history, key=lambda item: not item.enrolled)
 
 
-def _csv_cell(value: str) -> str:
-    """Neutralise text a spreadsheet would run as a formula."""
-    return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
-
-
 def records_csv_rows(*, sessions: list[AttendanceSession]) -> Iterator[list[str]]:
     """Yield the CSV header, then one row per record of the sessions (by start, then student name)."""
     yield CSV_HEADER
@@ -245,11 +239,11 @@ def records_csv_rows(*, sessions: list[AttendanceSession]) -> Iterator[list[str]
         for record in rows:
             student = students[record.student_id]
             yield [
-                _csv_cell(class_names.get(session.klass_id, "")),
+                safe_cell(class_names.get(session.klass_id, "")),
                 iso_millis(session.started_at),
                 iso_millis(session.ended_at) if session.ended_at else "",
-                _csv_cell(student.name),
-                _csv_cell(student.email),
+                safe_cell(student.name),
+                safe_cell(student.email),
                 record.status,
                 iso_millis(record.marked_at),
             ]

@@ -107,14 +107,15 @@ def test_signup_creates_the_account_and_signs_it_in(role, home):
     client = Client()
 
     response = client.post(
-        "/app/signup/", {"name": "Ada Lovelace", "email": "Ada@School.test", "password": "secret1", "role": role}
+        "/app/signup/",
+        {"name": "Ada Lovelace", "email": "Ada@School.test", "password": "Violet-orbit-42", "role": role},
     )
 
     assert response.status_code == 302
     assert response["Location"] == home
     user = User.objects.get(email="ada@school.test")
     assert (user.name, user.role) == ("Ada Lovelace", role)
-    assert user.check_password("secret1")
+    assert user.check_password("Violet-orbit-42")
     assert client.get(home).status_code == 200
 
 
@@ -122,7 +123,8 @@ def test_signup_refuses_a_taken_email_in_any_case():
     make_student(email="taken@school.test")
 
     response = Client().post(
-        "/app/signup/", {"name": "Other", "email": "TAKEN@school.test", "password": "secret1", "role": "student"}
+        "/app/signup/",
+        {"name": "Other", "email": "TAKEN@school.test", "password": "Violet-orbit-42", "role": "student"},
     )
 
     assert response.status_code == 400

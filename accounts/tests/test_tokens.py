@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from accounts.tokens import issue_tokens, refresh_access, user_from_token
+from accounts.tokens import issue_tokens, rotate_refresh, user_from_token
 from core.errors import Messages
 from tests import factories
 
@@ -232,9 +232,12 @@ def test_user_from_token_reads_only_good_access_tokens(student):
     assert user_from_token("") is None
 
 
-def test_refresh_access_issues_an_access_token_for_the_same_user(teacher):
-    access = refresh_access(issue_tokens(teacher)["refresh"])
+def test_rotate_refresh_issues_tokens_for_the_same_user_once(teacher):
+    refresh = issue_tokens(teacher)["refresh"]
+    tokens = rotate_refresh(refresh)
 
-    assert user_from_token(access) == teacher
-    assert refresh_access(issue_tokens(teacher)["token"]) is None
-    assert refresh_access("garbage") is None
+    assert user_from_token(tokens["token"]) == teacher
+    assert rotate_refresh(tokens["refresh"]) is not None
+    assert rotate_refresh(refresh) is None  # spent
+    assert rotate_refresh(issue_tokens(teacher)["token"]) is None
+    assert rotate_refresh("garbage") is None

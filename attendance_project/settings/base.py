@@ -13,6 +13,9 @@ from urllib.parse import unquote
 
 from django.core.exceptions import ImproperlyConfigured
 
+from attendance_project.secrets import derived_secret_key
+from core.security_headers import CONTENT_SECURITY_POLICY_DIRECTIVES
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -34,7 +37,8 @@ DEFAULT_JWT_SECRET = "insecure-development-secret-change-me"
 DEBUG = env_bool("DEBUG", default=False)
 
 JWT_SECRET = os.environ.get("JWT_SECRET") or DEFAULT_JWT_SECRET
-SECRET_KEY = JWT_SECRET
+# Django's own key (sessions, CSRF, password reset) is separate from the token key.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or derived_secret_key(JWT_SECRET)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -70,6 +74,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "accounts",
     "classes",
     "attendance",
@@ -87,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "core.security_headers.SecurityHeadersMiddleware",
     "core.middleware.JsonErrorMiddleware",
 ]
 
@@ -184,13 +191,28 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-AUTH_PASSWORD_VALIDATORS: list[dict] = []  # the contract's rule (6+ characters) is the API's
+# Every page applies these; POST /auth/signup keeps the contract's 6+ characters unless
+# PASSWORD_POLICY=strict (README, "Security").
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_POLICY = os.environ.get("PASSWORD_POLICY", "contract")
+if PASSWORD_POLICY not in {"contract", "strict"}:
+    raise ImproperlyConfigured("PASSWORD_POLICY must be 'contract' or 'strict'.")
 LOGIN_URL = "/"
 LOGIN_REDIRECT_URL = "/app/"
 LOGOUT_REDIRECT_URL = "/"
 
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", str(15 * 60)))
+LOGIN_CLIENT_FAILURE_LIMIT = int(os.environ.get("LOGIN_CLIENT_FAILURE_LIMIT", "30"))
+SIGNUP_CLIENT_LIMIT = int(os.environ.get("SIGNUP_CLIENT_LIMIT", "500"))
+SIGNUP_CLIENT_WINDOW_SECONDS = int(os.environ.get("SIGNUP_CLIENT_WINDOW_SECONDS", str(60 * 60)))
+# Reverse proxies whose X-Forwarded-For names the client (addresses or networks).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 
 # REST API and JWT ---------------------------------------------------------------------
 
@@ -296,6 +318,14 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind HTTPS (SECURE_COOKIES=1): HSTS for a year, and plain HTTP redirected to HTTPS.
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SESSION_COOKIE_SECURE
+SECURE_HSTS_PRELOAD = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE and env_bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REFERRER_POLICY = "same-origin"
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": CONTENT_SECURITY_POLICY_DIRECTIVES}
 
 # Internationalisation and static files ----------------------------------------------
 

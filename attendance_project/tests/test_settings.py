@@ -65,7 +65,7 @@ def test_the_entry_points_default_to_production():
 
 
 def test_production_hashes_passwords_with_argon2_first():
-    result = load({"DEBUG": "0", "JWT_SECRET": "a-long-production-secret-value", "TESTING": "1"})
+    result = load({"DEBUG": "0", "JWT_SECRET": "a-long-production-secret-value-of-40-chars", "TESTING": "1"})
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["hashers"][0] == "accounts.hashers.TunedArgon2PasswordHasher"
 
@@ -83,7 +83,7 @@ def test_this_suite_runs_on_the_test_module(settings):
 
 
 def test_debug_off_with_a_secret_starts_on_the_embedded_defaults():
-    result = load({"DEBUG": "0", "JWT_SECRET": "a-long-production-secret-value"})
+    result = load({"DEBUG": "0", "JWT_SECRET": "a-long-production-secret-value-of-48-characters!"})
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
     assert values["debug"] is False

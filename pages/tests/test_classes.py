@@ -363,5 +363,5 @@ def test_csv_of_a_class_without_sessions_is_just_the_header(world):
     response = signed_in(world["teacher"]).get(f"/app/classes/{world['klass'].pk}/export.csv")
 
     assert response.content.decode().splitlines() == [
-        "class,session_started_at,session_ended_at,student_name,student_email,status,marked_at"
+        '"class","session_started_at","session_ended_at","student_name","student_email","status","marked_at"'
     ]

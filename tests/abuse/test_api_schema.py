@@ -27,6 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from accounts.models import User
 from attendance_project.wsgi import application
 from tests.factories import make_class, make_student, make_teacher, token_for
 
@@ -61,6 +62,7 @@ def world(db):
     make_class(name="Other class")
     return {
         "tokens": {"anonymous": None, "teacher": token_for(teacher), "student": token_for(enrolled)},
+        "users": {"teacher": teacher, "student": enrolled},
         "classId": str(klass.pk),
         "studentIds": [str(enrolled.pk), str(outsider.pk)],
     }
@@ -101,8 +103,15 @@ def valid_once_trimmed(case) -> bool:
     return trimmed != case.body and jsonschema.Draft7Validator(schema).is_valid(trimmed)
 
 
+def fresh_token(world, who: str) -> str | None:
+    """A token issued now: a fuzzed /auth/logout-all or /auth/password revokes the earlier ones."""
+    user = world["users"].get(who)
+    return token_for(User.objects.get(pk=user.pk)) if user else None
+
+
 def call_everyone(case, world) -> None:
-    for who, token in world["tokens"].items():
+    for who in world["tokens"]:
+        token = fresh_token(world, who)
         response = case.call(headers={"Authorization": token} if token else {})
         try:
             case.validate_response(response, checks=CHECKS)
