@@ -47,7 +47,9 @@ class ServerProcess:
             "CHANNEL_LAYER_PREFIX": "test" + hashlib.sha1(str(database).encode()).hexdigest()[:12],
             **(env or {}),
         }
+        # The SQLite file above is the database, whatever database the test run itself uses.
         self.env.pop("MONGO_URI", None)
+        self.env.pop("DATABASE_URL", None)
         self.proc: subprocess.Popen | None = None
         self.log_path = database.with_suffix(f".{self.port}.log")
 

@@ -37,3 +37,11 @@ def require_browser() -> str:
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         _missing("REQUIRE_BROWSER", f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     return CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+
+
+def require_caddy() -> str:
+    """Return the path of the caddy binary (the proxy of the deployed stack), or skip/fail."""
+    caddy = shutil.which("caddy")
+    if not caddy:
+        _missing("REQUIRE_PROXY", "caddy is not installed (apt-get install caddy)")
+    return caddy
