@@ -32,10 +32,13 @@ test: $(VENV)/.dev
 ## The database-facing suite on PostgreSQL (a server on 127.0.0.1:5432, user postgres, trust auth;
 ## pytest-django creates and drops the test_<name> database). Skips what never reaches this database:
 ## `server` and `browser` tests run real workers on their own SQLite file, and test pages and wire,
-## not SQL (the fault tests among them are all `server` tests).
+## not SQL (the fault tests among them are all `server` tests). DB_POOL_MAX=0: in-process
+## tests run each test on a new event loop whose threads die with it, and a dead thread's pooled
+## connection never returns to the pool; tests/realserver/test_postgres.py checks the pool on a
+## real worker instead.
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/attendance
 test-postgres: $(VENV)/.dev
-	DATABASE_URL=$(POSTGRES_URL) $(PY) -m pytest -p no:cacheprovider -m "not server and not browser" $(PYTEST_ARGS)
+	DATABASE_URL=$(POSTGRES_URL) DB_POOL_MAX=0 $(PY) -m pytest -p no:cacheprovider -m "not server and not browser" $(PYTEST_ARGS)
 
 ## Caddy on PORT in front of WORKERS Daphne workers, Redis and one database, as deployed (needs caddy).
 WORKERS ?= 3

@@ -47,9 +47,11 @@ class ServerProcess:
             "CHANNEL_LAYER_PREFIX": "test" + hashlib.sha1(str(database).encode()).hexdigest()[:12],
             **(env or {}),
         }
-        # The SQLite file above is the database, whatever database the test run itself uses.
-        self.env.pop("MONGO_URI", None)
-        self.env.pop("DATABASE_URL", None)
+        # The SQLite file above is the database, whatever database the test run itself uses,
+        # unless the test names another.
+        for variable in ("MONGO_URI", "DATABASE_URL"):
+            if variable not in (env or {}):
+                self.env.pop(variable, None)
         self.proc: subprocess.Popen | None = None
         self.log_path = database.with_suffix(f".{self.port}.log")
 
