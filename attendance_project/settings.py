@@ -160,8 +160,8 @@ elif os.environ.get("DATABASE_URL"):
     DATABASES = {"default": tune_sql_database(dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60))}
     DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 else:
-    SQLITE_PATH = os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))
-    DATABASES = {"default": tune_sql_database({"ENGINE": "django.db.backends.sqlite3", "NAME": SQLITE_PATH})}
+    _sqlite_path = os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))
+    DATABASES = {"default": tune_sql_database({"ENGINE": "django.db.backends.sqlite3", "NAME": _sqlite_path})}
     DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Accounts and passwords --------------------------------------------------------------
