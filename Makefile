@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 3000
 HOST ?= 127.0.0.1
 
-.PHONY: run test lint demo migrations migrations-check bench faults screenshots clean
+.PHONY: run test test-postgres stack k8s-validate lint demo migrations migrations-check bench faults screenshots clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,26 @@ run: $(VENV)/.runtime
 ## Run the whole test suite.
 test: $(VENV)/.dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## The database-facing suite on PostgreSQL (a server on 127.0.0.1:5432, user postgres, trust auth;
+## pytest-django creates and drops the test_<name> database). Skips what never reaches this database:
+## `server` and `browser` tests run real workers on their own SQLite file, and test pages and wire,
+## not SQL (the fault tests among them are all `server` tests). DB_POOL_MAX=0: in-process
+## tests run each test on a new event loop whose threads die with it, and a dead thread's pooled
+## connection never returns to the pool; tests/realserver/test_postgres.py checks the pool on a
+## real worker instead.
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/attendance
+test-postgres: $(VENV)/.dev
+	DATABASE_URL=$(POSTGRES_URL) DB_POOL_MAX=0 $(PY) -m pytest -p no:cacheprovider -m "not server and not browser" $(PYTEST_ARGS)
+
+## Caddy on PORT in front of WORKERS Daphne workers, Redis and one database, as deployed (needs caddy).
+WORKERS ?= 3
+stack: $(VENV)/.runtime
+	$(PY) -m attendance_project.stack --workers $(WORKERS) --port $(PORT) --host $(HOST)
+
+## Validate the Kubernetes manifests against the Kubernetes schemas (offline).
+k8s-validate: $(VENV)/.dev
+	$(VENV)/bin/kubernetes-validate --strict --quiet deploy/k8s/*.yaml
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

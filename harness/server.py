@@ -33,8 +33,11 @@ def server_env(*, database: Path, redis_url: str = "", **overrides: str) -> dict
         "CHANNEL_LAYER_PREFIX": "test" + hashlib.sha1(str(database).encode()).hexdigest()[:12],
         **overrides,
     }
+    # The SQLite file above is the database, whatever database the test run itself uses,
+    # unless the caller names another.
     for name in ("MONGO_URI", "DATABASE_URL"):
-        env.pop(name, None)
+        if name not in overrides:
+            env.pop(name, None)
     return env
 
 

@@ -6,13 +6,13 @@ server with `production` and the tests with `test`; this module on its own check
 """
 
 import os
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
 from django.core.exceptions import ImproperlyConfigured
 
+from attendance_project.databases import tune_sql_database
 from attendance_project.secrets import derived_secret_key
 from core.security_headers import CONTENT_SECURITY_POLICY_DIRECTIVES
 
@@ -155,31 +155,11 @@ if USE_MONGODB:
 elif os.environ.get("DATABASE_URL"):
     import dj_database_url
 
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    DATABASES = {"default": tune_sql_database(dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60))}
     DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
-            # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on the
-            # busy timeout instead of failing with "database is locked" mid-transaction.
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": float(os.environ.get("SQLITE_TIMEOUT", "20")),
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
-            # Reuse connections: opening one per WebSocket event costs more than the query.
-            "CONN_MAX_AGE": 600,
-            "CONN_HEALTH_CHECKS": True,
-            # A file, not memory: concurrency tests need real locking between threads.
-            # One per test process, so parallel runs never share it.
-            "TEST": {
-                "NAME": os.environ.get("SQLITE_TEST_PATH")
-                or os.path.join(tempfile.gettempdir(), f"attendance-test-{os.getpid()}.sqlite3")
-            },
-        }
-    }
+    _sqlite_path = os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3"))
+    DATABASES = {"default": tune_sql_database({"ENGINE": "django.db.backends.sqlite3", "NAME": _sqlite_path})}
     DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Accounts and passwords --------------------------------------------------------------

@@ -9,11 +9,11 @@ import sys
 import pytest
 from django.test import Client
 from rest_framework.test import APIClient
-from harness.server import ROOT
 
 from accounts.models import User
 from core.csv_safety import safe_cell
 from core.errors import Messages
+from harness.server import ROOT
 from tests.factories import finished_session, make_class, make_student, make_teacher, signed_in, token_for
 
 PRODUCTION = {
