@@ -37,7 +37,7 @@ print(json.dumps({"pragmas": pragmas, "transaction_mode": db["OPTIONS"]["transac
 
 
 def probe(env: dict) -> dict:
-    base = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "attendance_project.settings", "DEBUG": "1"}
+    base = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "attendance_project.settings.production", "DEBUG": "1"}
     result = subprocess.run(
         [sys.executable, "-c", PROBE], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, check=False
     )

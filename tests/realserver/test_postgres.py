@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 import pytest
 
+from harness.seed import seed_class
 from harness.server import ServerProcess
-from tests.realserver.conftest import seed_class
 from tests.realserver.wire import Socket, http
 from tests.services import require_postgres
 
