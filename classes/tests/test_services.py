@@ -55,3 +55,14 @@ def test_enrollment_remove_takes_a_student_off_once(teacher, student):
     assert services.enrollment_remove(klass=klass, student=student) is True
     assert services.enrollment_remove(klass=klass, student=student) is False
     assert not selectors.is_enrolled(klass=klass, user=student)
+
+
+def test_enrollment_add_racing_another_add_of_the_same_student_keeps_one_entry(teacher, student, monkeypatch):
+    klass = factories.make_class(teacher=teacher, students=[student])
+    # The other add committed between this add's check and its insert: the check saw nothing.
+    monkeypatch.setattr(Enrollment.objects, "filter", lambda **kwargs: Enrollment.objects.none())
+
+    assert services.enrollment_add(klass=klass, student_id=str(student.pk)) == student
+
+    monkeypatch.undo()
+    assert Enrollment.objects.filter(klass=klass, student=student).count() == 1

@@ -202,3 +202,122 @@ def test_a_mark_the_database_refuses_is_reported_not_lost_silently(klass, monkey
         services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=klass.teacher)
     assert error.value.message == Messages.WS_MARK_FAILED
     assert selectors.student_status(session=session, student=student) == "not yet updated"
+
+
+def _overdue(session, hours=13):
+    AttendanceSession.objects.filter(pk=session.pk).update(started_at=timezone.now() - timedelta(hours=hours))
+
+
+def test_the_sweep_alone_finishes_every_overdue_session_and_counts_them(klass, settings):
+    settings.SESSION_MAX_HOURS = 12
+    other = make_class(teacher=klass.teacher, students=[make_student(name="Other")], name="Other")
+    recent = make_class(teacher=klass.teacher, students=[make_student(name="Recent")], name="Recent")
+    overdue = [services.session_start(teacher=klass.teacher, klass=k) for k in (klass, other)]
+    running = services.session_start(teacher=klass.teacher, klass=recent)
+    for session in overdue:
+        _overdue(session)
+
+    assert services.session_finish_stale() == 2
+
+    for session in overdue:
+        session.refresh_from_db()
+        assert not session.is_active and session.finished_automatically
+    running.refresh_from_db()
+    assert running.is_active
+    assert services.session_finish_stale() == 0
+
+
+def test_the_command_reports_how_many_sessions_it_finished(klass, settings):
+    from io import StringIO
+
+    settings.SESSION_MAX_HOURS = 12
+    _overdue(services.session_start(teacher=klass.teacher, klass=klass))
+    out = StringIO()
+    call_command("finish_stale_sessions", stdout=out)
+    assert out.getvalue().startswith("Finished 1 session(s)")
+
+
+def test_one_session_that_cannot_be_finished_does_not_stop_the_sweep(klass, settings, monkeypatch):
+    settings.SESSION_MAX_HOURS = 12
+    other = make_class(teacher=klass.teacher, students=[make_student(name="Other")], name="Other")
+    stuck, fine = (services.session_start(teacher=klass.teacher, klass=k) for k in (klass, other))
+    for session in (stuck, fine):
+        _overdue(session)
+    real_finish = services.session_finish
+
+    def finish(*, session, **kwargs):
+        if session.pk == stuck.pk:
+            raise ApplicationError(Messages.WS_PERSIST_FAILED, 503)
+        return real_finish(session=session, **kwargs)
+
+    monkeypatch.setattr(services, "session_finish", finish)
+
+    assert services.session_finish_stale() == 1
+    stuck.refresh_from_db()
+    fine.refresh_from_db()
+    assert stuck.is_active, "the next run retries it"
+    assert not fine.is_active
+
+
+def test_a_start_succeeds_when_the_overdue_session_was_finished_by_its_teacher_meanwhile(klass, settings, monkeypatch):
+    settings.SESSION_MAX_HOURS = 12
+    old = services.session_start(teacher=klass.teacher, klass=klass)
+    _overdue(old)
+    real_finish = services.session_finish
+
+    def finish_after_the_teachers_done(*, session, **kwargs):
+        real_finish(session=session)  # the teacher's DONE lands first
+        return real_finish(session=session, **kwargs)
+
+    monkeypatch.setattr(services, "session_finish", finish_after_the_teachers_done)
+
+    new = services.session_start(teacher=klass.teacher, klass=klass)
+
+    assert new.pk != old.pk and new.is_active
+    old.refresh_from_db()
+    assert not old.is_active and not old.finished_automatically
+
+
+def test_starting_one_class_leaves_another_class_overdue_session_alone(klass, settings):
+    settings.SESSION_MAX_HOURS = 12
+    other = make_class(teacher=make_teacher(), students=[make_student(name="Other")], name="Other")
+    elsewhere = services.session_start(teacher=other.teacher, klass=other)
+    _overdue(elsewhere)
+
+    services.session_start(teacher=klass.teacher, klass=klass)
+
+    elsewhere.refresh_from_db()
+    assert elsewhere.is_active and elsewhere.ended_at is None
+
+
+def test_today_summary_counts_each_status_and_totals_them(db):
+    students = [make_student(name=f"S{i}") for i in range(5)]
+    klass = make_class(teacher=make_teacher(), students=students)
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    for student, status in zip(students, ("present", "present", "absent", "present"), strict=False):
+        services.attendance_mark(session=session, student_id=str(student.pk), status=status, by=klass.teacher)
+
+    assert selectors.session_summary(session=session) == {"present": 3, "absent": 1, "total": 4}
+
+
+def test_a_mark_whose_write_fails_after_the_session_row_update_leaves_nothing(klass, monkeypatch):
+    from django.db import DatabaseError
+
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    student = students_of(klass)[0]
+    version = AttendanceSession.objects.get(pk=session.pk).version
+    real_create = AttendanceRecord.objects.create
+
+    def written_then_lost(**kwargs):
+        real_create(**kwargs)  # the record row is written, then the connection drops
+        raise DatabaseError("connection lost")
+
+    monkeypatch.setattr(AttendanceRecord.objects, "create", written_then_lost)
+    with pytest.raises(ApplicationError) as error:
+        services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=klass.teacher)
+    monkeypatch.undo()
+
+    assert error.value.message == Messages.WS_MARK_FAILED
+    assert selectors.student_status(session=session, student=student) == "not yet updated"
+    assert AttendanceSession.objects.get(pk=session.pk).version == version
+    assert services.session_finish(session=session) == {"present": 0, "absent": 3, "total": 3}
