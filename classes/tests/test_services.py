@@ -66,3 +66,51 @@ def test_enrollment_add_racing_another_add_of_the_same_student_keeps_one_entry(t
 
     monkeypatch.undo()
     assert Enrollment.objects.filter(klass=klass, student=student).count() == 1
+
+
+def test_enrollment_add_refuses_a_deactivated_student(teacher):
+    klass = factories.make_class(teacher=teacher)
+
+    with pytest.raises(ApplicationError) as raised:
+        services.enrollment_add(klass=klass, student_id=str(factories.make_student(is_active=False).pk))
+
+    assert raised.value.message == Messages.STUDENT_NOT_FOUND
+    assert not Enrollment.objects.exists()
+
+
+def test_a_student_joins_a_class_whatever_other_rosters_hold(teacher, student):
+    other = factories.make_class(teacher=teacher, students=[student], name="Other")
+    klass = factories.make_class(teacher=teacher, students=[factories.make_student()])
+
+    services.enrollment_add(klass=klass, student_id=str(student.pk))
+
+    assert selectors.is_enrolled(klass=klass, user=student)
+    assert selectors.is_enrolled(klass=other, user=student)
+
+
+def test_enrollment_remove_leaves_the_students_other_classes(teacher, student):
+    other = factories.make_class(teacher=teacher, students=[student], name="Other")
+    klass = factories.make_class(teacher=teacher, students=[student])
+
+    services.enrollment_remove(klass=klass, student=student)
+
+    assert selectors.is_enrolled(klass=other, user=student)
+
+
+def test_roster_changes_are_announced_with_the_class_and_student_once_committed(
+    teacher, student, monkeypatch, django_capture_on_commit_callbacks
+):
+    from live import broadcast
+
+    announced = []
+    for name in ("announce_enrollment", "announce_unenrollment"):
+        monkeypatch.setattr(broadcast, name, lambda _name=name, **kwargs: announced.append((_name, kwargs)))
+    klass = factories.make_class(teacher=teacher)
+    expected = {"class_id": str(klass.pk), "student_id": str(student.pk), "teacher_id": str(teacher.pk)}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrollment_add(klass=klass, student_id=str(student.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrollment_remove(klass=klass, student=student)
+
+    assert announced == [("announce_enrollment", expected), ("announce_unenrollment", expected)]

@@ -294,6 +294,7 @@ def test_today_summary_counts_each_status_and_totals_them(db):
     students = [make_student(name=f"S{i}") for i in range(5)]
     klass = make_class(teacher=make_teacher(), students=students)
     session = services.session_start(teacher=klass.teacher, klass=klass)
+    assert selectors.session_summary(session=session) == {"present": 0, "absent": 0, "total": 0}
     for student, status in zip(students, ("present", "present", "absent", "present"), strict=False):
         services.attendance_mark(session=session, student_id=str(student.pk), status=status, by=klass.teacher)
 
@@ -321,3 +322,15 @@ def test_a_mark_whose_write_fails_after_the_session_row_update_leaves_nothing(kl
     assert selectors.student_status(session=session, student=student) == "not yet updated"
     assert AttendanceSession.objects.get(pk=session.pk).version == version
     assert services.session_finish(session=session) == {"present": 0, "absent": 3, "total": 3}
+
+
+def test_a_students_status_is_their_own_in_this_session(klass):
+    s0, s1, _ = students_of(klass)
+    earlier = services.session_start(teacher=klass.teacher, klass=klass)
+    services.attendance_mark(session=earlier, student_id=str(s0.pk), status="present", by=klass.teacher)
+    services.session_finish(session=earlier)
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    services.attendance_mark(session=session, student_id=str(s1.pk), status="absent", by=klass.teacher)
+
+    assert selectors.student_status(session=session, student=s0) == "not yet updated"
+    assert selectors.student_status(session=session, student=s1) == "absent"
