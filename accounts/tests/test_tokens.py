@@ -238,3 +238,8 @@ def test_refresh_access_issues_an_access_token_for_the_same_user(teacher):
     assert user_from_token(access) == teacher
     assert refresh_access(issue_tokens(teacher)["token"]) is None
     assert refresh_access("garbage") is None
+
+
+def test_a_token_names_its_own_user_among_many(teacher, student):
+    assert user_from_token(issue_tokens(student)["token"]) == student
+    assert user_from_token(issue_tokens(teacher)["token"]) == teacher

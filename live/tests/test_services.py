@@ -334,3 +334,58 @@ def test_a_students_status_is_their_own_in_this_session(klass):
 
     assert selectors.student_status(session=session, student=s0) == "not yet updated"
     assert selectors.student_status(session=session, student=s1) == "absent"
+
+
+def test_iso_millis_is_utc_with_milliseconds_and_z():
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    moment = datetime(2026, 3, 4, 7, 8, 9, 678901, tzinfo=ZoneInfo("Europe/Paris"))
+    assert selectors.iso_millis(moment) == "2026-03-04T06:08:09.678Z"
+    assert selectors.iso_millis(datetime(2026, 12, 31, 23, 59, 59, 999, tzinfo=UTC)) == "2026-12-31T23:59:59.000Z"
+
+
+@pytest.mark.parametrize("status", ["late", "PRESENT", "", 1, None])
+def test_a_mark_with_an_unknown_status_is_refused(klass, status):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    student = students_of(klass)[0]
+    with pytest.raises(ApplicationError) as error:
+        services.attendance_mark(session=session, student_id=str(student.pk), status=status, by=klass.teacher)
+    assert (error.value.message, error.value.status) == (Messages.WS_INVALID_STATUS, 400)
+    assert not AttendanceRecord.objects.exists()
+
+
+def test_a_mark_for_a_student_of_another_class_is_refused(klass):
+    outsider = make_student(name="Outsider")
+    make_class(teacher=klass.teacher, students=[outsider], name="Elsewhere")
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    for student_id in (str(outsider.pk), "987654321", "nonsense"):
+        with pytest.raises(ApplicationError) as error:
+            services.attendance_mark(session=session, student_id=student_id, status="present", by=klass.teacher)
+        assert (error.value.message, error.value.status) == (Messages.WS_STUDENT_NOT_ENROLLED, 404)
+    assert not AttendanceRecord.objects.exists()
+
+
+def test_a_mark_in_a_finished_session_is_refused_while_another_class_runs(klass):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    services.session_finish(session=session)
+    other = make_class(teacher=klass.teacher, students=[make_student(name="Other")], name="Other")
+    services.session_start(teacher=klass.teacher, klass=other)
+    student = students_of(klass)[0]
+    with pytest.raises(ApplicationError) as error:
+        services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=klass.teacher)
+    assert error.value.message == Messages.WS_NO_SESSION
+    assert AttendanceRecord.objects.get(session=session, student=student).status == "absent"
+
+
+def test_my_attendance_is_this_class_and_none_for_a_student_without_a_record(klass):
+    s0 = students_of(klass)[0]
+    other = make_class(teacher=klass.teacher, students=[s0], name="Other")
+    mine = services.session_start(teacher=klass.teacher, klass=klass)
+    services.attendance_mark(session=mine, student_id=str(s0.pk), status="present", by=klass.teacher)
+    services.session_finish(session=mine)
+    services.session_finish(session=services.session_start(teacher=klass.teacher, klass=other))
+
+    assert selectors.my_attendance(klass=klass, student=s0) == "present"
+    assert selectors.my_attendance(klass=other, student=s0) == "absent"
+    assert selectors.my_attendance(klass=klass, student=make_student(name="Newcomer")) is None
