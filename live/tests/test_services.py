@@ -66,7 +66,7 @@ def test_second_finish_is_refused_and_writes_nothing(klass):
     services.session_finish(session=session)
     with pytest.raises(ApplicationError) as error:
         services.session_finish(session=session)
-    assert error.value.message == Messages.WS_NO_SESSION
+    assert (error.value.message, error.value.status) == (Messages.WS_NO_SESSION, 404)
     assert AttendanceRecord.objects.filter(session=session).count() == 3
 
 
@@ -389,3 +389,37 @@ def test_my_attendance_is_this_class_and_none_for_a_student_without_a_record(kla
     assert selectors.my_attendance(klass=klass, student=s0) == "present"
     assert selectors.my_attendance(klass=other, student=s0) == "absent"
     assert selectors.my_attendance(klass=klass, student=make_student(name="Newcomer")) is None
+
+
+def test_a_student_removed_mid_session_keeps_earlier_records_and_the_others_keep_their_marks(klass):
+    s0, s1, _ = students_of(klass)
+    earlier = services.session_start(teacher=klass.teacher, klass=klass)
+    services.attendance_mark(session=earlier, student_id=str(s0.pk), status="present", by=klass.teacher)
+    services.session_finish(session=earlier)
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    for student in (s0, s1):
+        services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=klass.teacher)
+    enrollment_remove(klass=klass, student=s0)
+
+    summary = services.session_finish(session=session)
+
+    assert summary == {"present": 1, "absent": 1, "total": 2}
+    assert not session.is_active and session.ended_at is not None
+    assert AttendanceRecord.objects.get(session=earlier, student=s0).status == "present"
+    assert AttendanceRecord.objects.get(session=session, student=s1).status == "present"
+
+
+def test_a_finish_the_database_refuses_is_reported_and_leaves_the_session_running(klass, monkeypatch):
+    from django.db import DatabaseError
+
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(AttendanceRecord.objects, "bulk_create", broken)
+    with pytest.raises(ApplicationError) as error:
+        services.session_finish(session=session)
+
+    assert (error.value.message, error.value.status) == (Messages.WS_PERSIST_FAILED, 503)
+    assert selectors.session_active(klass=klass).pk == session.pk
