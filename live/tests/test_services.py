@@ -239,24 +239,26 @@ def test_the_command_reports_how_many_sessions_it_finished(klass, settings):
 
 def test_one_session_that_cannot_be_finished_does_not_stop_the_sweep(klass, settings, monkeypatch):
     settings.SESSION_MAX_HOURS = 12
-    other = make_class(teacher=klass.teacher, students=[make_student(name="Other")], name="Other")
-    stuck, fine = (services.session_start(teacher=klass.teacher, klass=k) for k in (klass, other))
-    for session in (stuck, fine):
+    classes = [klass] + [
+        make_class(teacher=klass.teacher, students=[make_student(name=f"O{i}")], name=f"O{i}") for i in range(2)
+    ]
+    sessions = [services.session_start(teacher=klass.teacher, klass=k) for k in classes]
+    for session in sessions:
         _overdue(session)
     real_finish = services.session_finish
+    refused = []
 
     def finish(*, session, **kwargs):
-        if session.pk == stuck.pk:
+        if not refused:  # the first one the sweep tries cannot be written
+            refused.append(session.pk)
             raise ApplicationError(Messages.WS_PERSIST_FAILED, 503)
         return real_finish(session=session, **kwargs)
 
     monkeypatch.setattr(services, "session_finish", finish)
 
-    assert services.session_finish_stale() == 1
-    stuck.refresh_from_db()
-    fine.refresh_from_db()
-    assert stuck.is_active, "the next run retries it"
-    assert not fine.is_active
+    assert services.session_finish_stale() == 2
+    still_running = AttendanceSession.objects.filter(is_active=True).values_list("pk", flat=True)
+    assert list(still_running) == refused, "the next run retries it"
 
 
 def test_a_start_succeeds_when_the_overdue_session_was_finished_by_its_teacher_meanwhile(klass, settings, monkeypatch):
@@ -423,3 +425,16 @@ def test_a_finish_the_database_refuses_is_reported_and_leaves_the_session_runnin
 
     assert (error.value.message, error.value.status) == (Messages.WS_PERSIST_FAILED, 503)
     assert selectors.session_active(klass=klass).pk == session.pk
+
+
+def test_sessions_carry_millisecond_times_and_the_sweep_ends_them_at_its_own_time(klass, settings):
+    settings.SESSION_MAX_HOURS = 12
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    assert session.started_at.microsecond % 1000 == 0
+    assert abs(session.started_at - timezone.now()) < timedelta(seconds=5)
+    sweep_time = (timezone.now() + timedelta(hours=13)).replace(microsecond=123000)
+
+    assert services.session_finish_stale(now=sweep_time) == 1
+
+    session.refresh_from_db()
+    assert session.ended_at == sweep_time
