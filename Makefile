@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 3000
 HOST ?= 127.0.0.1
 
-.PHONY: run test test-postgres stack k8s-validate lint demo migrations migrations-check bench faults screenshots clean
+.PHONY: run test test-postgres stack k8s-validate lint demo migrations migrations-check bench faults mutate screenshots clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,10 @@ bench: $(VENV)/.dev
 ## Every fault-injection scenario, the slow ones (marked `faults`, skipped by `make test`) included.
 faults: $(VENV)/.dev
 	RUN_FAULTS=1 $(PY) -m pytest -p no:cacheprovider tests/faults $(PYTEST_ARGS)
+
+## Mutation testing of the domain modules (about 25 minutes): writes docs/mutation.md.
+mutate: $(VENV)/.dev
+	$(PY) -m tools.mutate
 
 ## Retake the README screenshots (needs Chromium).
 screenshots: $(VENV)/.dev

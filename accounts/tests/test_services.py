@@ -186,3 +186,36 @@ def test_concurrent_signups_with_one_email_create_one_user():
     assert statuses == [201, 400, 400, 400, 400, 400], results
     assert all(body == {"success": False, "error": Messages.EMAIL_EXISTS} for status, body in results if status == 400)
     assert User.objects.filter(email="racer@school.test").count() == 1
+
+
+def test_an_unknown_email_costs_one_password_hash_like_a_wrong_password(student, monkeypatch):
+    from django.contrib.auth.hashers import get_hasher
+
+    hasher = get_hasher()
+    calls = []
+    for name in ("encode", "verify"):
+        real = getattr(hasher, name)
+        monkeypatch.setattr(hasher, name, lambda *args, _real=real, _name=name: calls.append(_name) or _real(*args))
+
+    # A wrong password is checked against the stored hash; an unknown email hashes the
+    # password all the same, so the two answers take the same work.
+    for email, work in ((student.email, "verify"), ("nobody@example.com", "encode")):
+        calls.clear()
+        with pytest.raises(ApplicationError) as error:
+            services.user_login(email=email, password="wrong-password")
+        assert error.value.message == Messages.INVALID_LOGIN
+        assert calls[:1] == [work] and calls.count("verify") <= 1, (email, calls)
+
+
+def test_signup_keeps_the_name_and_a_taken_email_is_400_even_when_the_check_raced(monkeypatch):
+    user = services.user_signup(name="Ada", email="Ada@School.test", password="long-password-1", role=Role.TEACHER)
+    assert (user.name, user.email, user.role) == ("Ada", "ada@school.test", Role.TEACHER)
+
+    for attempt in ("checked", "raced"):
+        if attempt == "raced":  # the other signup committed after this one's check
+            monkeypatch.setattr(User.objects, "filter", lambda **kwargs: User.objects.none())
+        with pytest.raises(ApplicationError) as error:
+            services.user_signup(name="Eve", email="ADA@school.test", password="long-password-2", role=Role.STUDENT)
+        assert (error.value.message, error.value.status) == (Messages.EMAIL_EXISTS, 400), attempt
+    monkeypatch.undo()
+    assert User.objects.get(email="ada@school.test").name == "Ada"

@@ -241,3 +241,8 @@ def test_rotate_refresh_issues_tokens_for_the_same_user_once(teacher):
     assert rotate_refresh(refresh) is None  # spent
     assert rotate_refresh(issue_tokens(teacher)["token"]) is None
     assert rotate_refresh("garbage") is None
+
+
+def test_a_token_names_its_own_user_among_many(teacher, student):
+    assert user_from_token(issue_tokens(student)["token"]) == student
+    assert user_from_token(issue_tokens(teacher)["token"]) == teacher

@@ -66,7 +66,7 @@ def test_second_finish_is_refused_and_writes_nothing(klass):
     services.session_finish(session=session)
     with pytest.raises(ApplicationError) as error:
         services.session_finish(session=session)
-    assert error.value.message == Messages.WS_NO_SESSION
+    assert (error.value.message, error.value.status) == (Messages.WS_NO_SESSION, 404)
     assert AttendanceRecord.objects.filter(session=session).count() == 3
 
 
@@ -202,3 +202,239 @@ def test_a_mark_the_database_refuses_is_reported_not_lost_silently(klass, monkey
         services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=klass.teacher)
     assert error.value.message == Messages.WS_MARK_FAILED
     assert selectors.student_status(session=session, student=student) == "not yet updated"
+
+
+def _overdue(session, hours=13):
+    AttendanceSession.objects.filter(pk=session.pk).update(started_at=timezone.now() - timedelta(hours=hours))
+
+
+def test_the_sweep_alone_finishes_every_overdue_session_and_counts_them(klass, settings):
+    settings.SESSION_MAX_HOURS = 12
+    other = make_class(teacher=klass.teacher, students=[make_student(name="Other")], name="Other")
+    recent = make_class(teacher=klass.teacher, students=[make_student(name="Recent")], name="Recent")
+    overdue = [services.session_start(teacher=klass.teacher, klass=k) for k in (klass, other)]
+    running = services.session_start(teacher=klass.teacher, klass=recent)
+    for session in overdue:
+        _overdue(session)
+
+    assert services.session_finish_stale() == 2
+
+    for session in overdue:
+        session.refresh_from_db()
+        assert not session.is_active and session.finished_automatically
+    running.refresh_from_db()
+    assert running.is_active
+    assert services.session_finish_stale() == 0
+
+
+def test_the_command_reports_how_many_sessions_it_finished(klass, settings):
+    from io import StringIO
+
+    settings.SESSION_MAX_HOURS = 12
+    _overdue(services.session_start(teacher=klass.teacher, klass=klass))
+    out = StringIO()
+    call_command("finish_stale_sessions", stdout=out)
+    assert out.getvalue().startswith("Finished 1 session(s)")
+
+
+def test_one_session_that_cannot_be_finished_does_not_stop_the_sweep(klass, settings, monkeypatch):
+    settings.SESSION_MAX_HOURS = 12
+    classes = [klass] + [
+        make_class(teacher=klass.teacher, students=[make_student(name=f"O{i}")], name=f"O{i}") for i in range(2)
+    ]
+    sessions = [services.session_start(teacher=klass.teacher, klass=k) for k in classes]
+    for session in sessions:
+        _overdue(session)
+    real_finish = services.session_finish
+    refused = []
+
+    def finish(*, session, **kwargs):
+        if not refused:  # the first one the sweep tries cannot be written
+            refused.append(session.pk)
+            raise ApplicationError(Messages.WS_PERSIST_FAILED, 503)
+        return real_finish(session=session, **kwargs)
+
+    monkeypatch.setattr(services, "session_finish", finish)
+
+    assert services.session_finish_stale() == 2
+    still_running = AttendanceSession.objects.filter(is_active=True).values_list("pk", flat=True)
+    assert list(still_running) == refused, "the next run retries it"
+
+
+def test_a_start_succeeds_when_the_overdue_session_was_finished_by_its_teacher_meanwhile(klass, settings, monkeypatch):
+    settings.SESSION_MAX_HOURS = 12
+    old = services.session_start(teacher=klass.teacher, klass=klass)
+    _overdue(old)
+    real_finish = services.session_finish
+
+    def finish_after_the_teachers_done(*, session, **kwargs):
+        real_finish(session=session)  # the teacher's DONE lands first
+        return real_finish(session=session, **kwargs)
+
+    monkeypatch.setattr(services, "session_finish", finish_after_the_teachers_done)
+
+    new = services.session_start(teacher=klass.teacher, klass=klass)
+
+    assert new.pk != old.pk and new.is_active
+    old.refresh_from_db()
+    assert not old.is_active and not old.finished_automatically
+
+
+def test_starting_one_class_leaves_another_class_overdue_session_alone(klass, settings):
+    settings.SESSION_MAX_HOURS = 12
+    other = make_class(teacher=make_teacher(), students=[make_student(name="Other")], name="Other")
+    elsewhere = services.session_start(teacher=other.teacher, klass=other)
+    _overdue(elsewhere)
+
+    services.session_start(teacher=klass.teacher, klass=klass)
+
+    elsewhere.refresh_from_db()
+    assert elsewhere.is_active and elsewhere.ended_at is None
+
+
+def test_today_summary_counts_each_status_and_totals_them(db):
+    students = [make_student(name=f"S{i}") for i in range(5)]
+    klass = make_class(teacher=make_teacher(), students=students)
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    assert selectors.session_summary(session=session) == {"present": 0, "absent": 0, "total": 0}
+    for student, status in zip(students, ("present", "present", "absent", "present"), strict=False):
+        services.attendance_mark(session=session, student_id=str(student.pk), status=status, by=klass.teacher)
+
+    assert selectors.session_summary(session=session) == {"present": 3, "absent": 1, "total": 4}
+
+
+def test_a_mark_whose_write_fails_after_the_session_row_update_leaves_nothing(klass, monkeypatch):
+    from django.db import DatabaseError
+
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    student = students_of(klass)[0]
+    version = AttendanceSession.objects.get(pk=session.pk).version
+    real_create = AttendanceRecord.objects.create
+
+    def written_then_lost(**kwargs):
+        real_create(**kwargs)  # the record row is written, then the connection drops
+        raise DatabaseError("connection lost")
+
+    monkeypatch.setattr(AttendanceRecord.objects, "create", written_then_lost)
+    with pytest.raises(ApplicationError) as error:
+        services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=klass.teacher)
+    monkeypatch.undo()
+
+    assert error.value.message == Messages.WS_MARK_FAILED
+    assert selectors.student_status(session=session, student=student) == "not yet updated"
+    assert AttendanceSession.objects.get(pk=session.pk).version == version
+    assert services.session_finish(session=session) == {"present": 0, "absent": 3, "total": 3}
+
+
+def test_a_students_status_is_their_own_in_this_session(klass):
+    s0, s1, _ = students_of(klass)
+    earlier = services.session_start(teacher=klass.teacher, klass=klass)
+    services.attendance_mark(session=earlier, student_id=str(s0.pk), status="present", by=klass.teacher)
+    services.session_finish(session=earlier)
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    services.attendance_mark(session=session, student_id=str(s1.pk), status="absent", by=klass.teacher)
+
+    assert selectors.student_status(session=session, student=s0) == "not yet updated"
+    assert selectors.student_status(session=session, student=s1) == "absent"
+
+
+def test_iso_millis_is_utc_with_milliseconds_and_z():
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    moment = datetime(2026, 3, 4, 7, 8, 9, 678901, tzinfo=ZoneInfo("Europe/Paris"))
+    assert selectors.iso_millis(moment) == "2026-03-04T06:08:09.678Z"
+    assert selectors.iso_millis(datetime(2026, 12, 31, 23, 59, 59, 999, tzinfo=UTC)) == "2026-12-31T23:59:59.000Z"
+
+
+@pytest.mark.parametrize("status", ["late", "PRESENT", "", 1, None])
+def test_a_mark_with_an_unknown_status_is_refused(klass, status):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    student = students_of(klass)[0]
+    with pytest.raises(ApplicationError) as error:
+        services.attendance_mark(session=session, student_id=str(student.pk), status=status, by=klass.teacher)
+    assert (error.value.message, error.value.status) == (Messages.WS_INVALID_STATUS, 400)
+    assert not AttendanceRecord.objects.exists()
+
+
+def test_a_mark_for_a_student_of_another_class_is_refused(klass):
+    outsider = make_student(name="Outsider")
+    make_class(teacher=klass.teacher, students=[outsider], name="Elsewhere")
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    for student_id in (str(outsider.pk), "987654321", "nonsense"):
+        with pytest.raises(ApplicationError) as error:
+            services.attendance_mark(session=session, student_id=student_id, status="present", by=klass.teacher)
+        assert (error.value.message, error.value.status) == (Messages.WS_STUDENT_NOT_ENROLLED, 404)
+    assert not AttendanceRecord.objects.exists()
+
+
+def test_a_mark_in_a_finished_session_is_refused_while_another_class_runs(klass):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    services.session_finish(session=session)
+    other = make_class(teacher=klass.teacher, students=[make_student(name="Other")], name="Other")
+    services.session_start(teacher=klass.teacher, klass=other)
+    student = students_of(klass)[0]
+    with pytest.raises(ApplicationError) as error:
+        services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=klass.teacher)
+    assert error.value.message == Messages.WS_NO_SESSION
+    assert AttendanceRecord.objects.get(session=session, student=student).status == "absent"
+
+
+def test_my_attendance_is_this_class_and_none_for_a_student_without_a_record(klass):
+    s0 = students_of(klass)[0]
+    other = make_class(teacher=klass.teacher, students=[s0], name="Other")
+    mine = services.session_start(teacher=klass.teacher, klass=klass)
+    services.attendance_mark(session=mine, student_id=str(s0.pk), status="present", by=klass.teacher)
+    services.session_finish(session=mine)
+    services.session_finish(session=services.session_start(teacher=klass.teacher, klass=other))
+
+    assert selectors.my_attendance(klass=klass, student=s0) == "present"
+    assert selectors.my_attendance(klass=other, student=s0) == "absent"
+    assert selectors.my_attendance(klass=klass, student=make_student(name="Newcomer")) is None
+
+
+def test_a_student_removed_mid_session_keeps_earlier_records_and_the_others_keep_their_marks(klass):
+    s0, s1, _ = students_of(klass)
+    earlier = services.session_start(teacher=klass.teacher, klass=klass)
+    services.attendance_mark(session=earlier, student_id=str(s0.pk), status="present", by=klass.teacher)
+    services.session_finish(session=earlier)
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    for student in (s0, s1):
+        services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=klass.teacher)
+    enrollment_remove(klass=klass, student=s0)
+
+    summary = services.session_finish(session=session)
+
+    assert summary == {"present": 1, "absent": 1, "total": 2}
+    assert not session.is_active and session.ended_at is not None
+    assert AttendanceRecord.objects.get(session=earlier, student=s0).status == "present"
+    assert AttendanceRecord.objects.get(session=session, student=s1).status == "present"
+
+
+def test_a_finish_the_database_refuses_is_reported_and_leaves_the_session_running(klass, monkeypatch):
+    from django.db import DatabaseError
+
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(AttendanceRecord.objects, "bulk_create", broken)
+    with pytest.raises(ApplicationError) as error:
+        services.session_finish(session=session)
+
+    assert (error.value.message, error.value.status) == (Messages.WS_PERSIST_FAILED, 503)
+    assert selectors.session_active(klass=klass).pk == session.pk
+
+
+def test_sessions_carry_millisecond_times_and_the_sweep_ends_them_at_its_own_time(klass, settings):
+    settings.SESSION_MAX_HOURS = 12
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    assert session.started_at.microsecond % 1000 == 0
+    assert abs(session.started_at - timezone.now()) < timedelta(seconds=5)
+    sweep_time = (timezone.now() + timedelta(hours=13)).replace(microsecond=123000)
+
+    assert services.session_finish_stale(now=sweep_time) == 1
+
+    session.refresh_from_db()
+    assert session.ended_at == sweep_time

@@ -55,3 +55,75 @@ def test_enrollment_remove_takes_a_student_off_once(teacher, student):
     assert services.enrollment_remove(klass=klass, student=student) is True
     assert services.enrollment_remove(klass=klass, student=student) is False
     assert not selectors.is_enrolled(klass=klass, user=student)
+
+
+def test_enrollment_add_racing_another_add_of_the_same_student_keeps_one_entry(teacher, student, monkeypatch):
+    klass = factories.make_class(teacher=teacher, students=[student])
+    # The other add committed between this add's check and its insert: the check saw nothing.
+    monkeypatch.setattr(Enrollment.objects, "filter", lambda **kwargs: Enrollment.objects.none())
+
+    assert services.enrollment_add(klass=klass, student_id=str(student.pk)) == student
+
+    monkeypatch.undo()
+    assert Enrollment.objects.filter(klass=klass, student=student).count() == 1
+
+
+def test_enrollment_add_refuses_a_deactivated_student(teacher):
+    klass = factories.make_class(teacher=teacher)
+
+    with pytest.raises(ApplicationError) as raised:
+        services.enrollment_add(klass=klass, student_id=str(factories.make_student(is_active=False).pk))
+
+    assert raised.value.message == Messages.STUDENT_NOT_FOUND
+    assert not Enrollment.objects.exists()
+
+
+def test_a_student_joins_a_class_whatever_other_rosters_hold(teacher, student):
+    other = factories.make_class(teacher=teacher, students=[student], name="Other")
+    klass = factories.make_class(teacher=teacher, students=[factories.make_student()])
+
+    services.enrollment_add(klass=klass, student_id=str(student.pk))
+
+    assert selectors.is_enrolled(klass=klass, user=student)
+    assert selectors.is_enrolled(klass=other, user=student)
+
+
+def test_enrollment_remove_leaves_the_students_other_classes(teacher, student):
+    other = factories.make_class(teacher=teacher, students=[student], name="Other")
+    klass = factories.make_class(teacher=teacher, students=[student])
+
+    services.enrollment_remove(klass=klass, student=student)
+
+    assert selectors.is_enrolled(klass=other, user=student)
+
+
+def test_roster_changes_are_announced_with_the_class_and_student_once_committed(
+    teacher, student, django_capture_on_commit_callbacks
+):
+    from classes import events
+
+    announced = []
+
+    def enrolled(sender, *, klass, student, **kwargs):
+        announced.append(("enrolled", str(klass.pk), str(student.pk)))
+
+    def unenrolled(sender, *, klass, student, **kwargs):
+        announced.append(("unenrolled", str(klass.pk), str(student.pk)))
+
+    events.student_enrolled.connect(enrolled)
+    events.student_unenrolled.connect(unenrolled)
+    try:
+        klass = factories.make_class(teacher=teacher)
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            services.enrollment_add(klass=klass, student_id=str(student.pk))
+        assert announced == []  # nothing before the commit
+        for callback in callbacks:
+            callback()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.enrollment_remove(klass=klass, student=student)
+    finally:
+        events.student_enrolled.disconnect(enrolled)
+        events.student_unenrolled.disconnect(unenrolled)
+
+    expected = (str(klass.pk), str(student.pk))
+    assert announced == [("enrolled", *expected), ("unenrolled", *expected)]

@@ -45,7 +45,9 @@ def test_parse_id_reads_integers_on_sql(raw, key):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("raw", ["someid", "0", "-1", "99999999999999999999999", 2**63, -(2**63) - 1, "9" * 64])
+@pytest.mark.parametrize(
+    "raw", ["someid", "0", "-1", "99999999999999999999999", 2**63, -(2**63) - 1, "9" * 64, "987654321", 987654321]
+)
 def test_get_by_id_is_404_for_ids_naming_nothing(raw):
     factories.make_student()
 

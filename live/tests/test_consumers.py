@@ -511,3 +511,33 @@ async def test_an_unexpected_failure_is_logged_answered_and_the_socket_stays_usa
     await teacher.expect("TODAY_SUMMARY", total=0)
     await teacher.close()
     await alice.close()
+
+
+async def test_a_session_finished_automatically_is_announced_to_opted_in_clients_only(world, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.SESSION_MAX_HOURS = 12
+    opted_in = await connect(world["teacher"])
+    base = await connect(world["teacher"])
+    await opted_in.send("SUBSCRIBE")
+    await opted_in.expect("SNAPSHOT")
+    await sync_to_async(AttendanceSession.objects.filter(pk=world["session"].pk).update)(
+        started_at=timezone.now() - timedelta(hours=13)
+    )
+
+    assert await sync_to_async(services.session_finish_stale)() == 1
+
+    await opted_in.expect(
+        "SESSION_ENDED",
+        classId=str(world["klass"].pk),
+        automatic=True,
+        message="Attendance persisted",
+        present=0,
+        absent=2,
+        total=2,
+    )
+    await base.nothing()
+    await opted_in.close()
+    await base.close()
