@@ -18,6 +18,9 @@ class Status(models.TextChoices):
     ABSENT = "absent", "Absent"
 
 
+NOTE_MAX_LENGTH = 500
+
+
 class AttendanceSession(models.Model):
     """One roll call of a class, from start to DONE."""
 
@@ -63,6 +66,12 @@ class AttendanceRecord(models.Model):
         related_name="+",
         help_text="Empty when DONE marked the student absent for not being marked.",
     )
+    note = models.CharField(
+        max_length=NOTE_MAX_LENGTH,
+        blank=True,
+        default="",
+        help_text="Shown to the class's teacher and to this student only (an excuse's reason, say).",
+    )
 
     class Meta:
         ordering = ["session", "student"]
@@ -72,3 +81,26 @@ class AttendanceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student}: {self.status}"
+
+
+class RecordChange(models.Model):
+    """One correction of a finished session's record: who changed what, when and why. Never rewritten."""
+
+    record = models.ForeignKey(AttendanceRecord, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    from_status = models.CharField(max_length=16, choices=Status.choices)
+    to_status = models.CharField(max_length=16, choices=Status.choices)
+    note = models.CharField(max_length=NOTE_MAX_LENGTH, blank=True, default="")
+
+    class Meta:
+        ordering = ["record", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.record}: {self.from_status} -> {self.to_status}"
+
+    def save(self, *args, **kwargs) -> None:
+        # The log is append-only: a change once written is never rewritten.
+        if not self._state.adding:
+            raise ValueError("A record change is never rewritten")
+        super().save(*args, **kwargs)

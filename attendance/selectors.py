@@ -1,16 +1,17 @@
 """Reads on sessions: who is in which, summaries, a student's status."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.db.models import Count
 
 from accounts.models import User
-from attendance.models import AttendanceRecord, AttendanceSession, Status
-from classes.models import Class
+from attendance.models import AttendanceRecord, AttendanceSession, RecordChange, Status
+from classes.models import Class, Enrollment
 from classes.selectors import class_ids_of
 from core.errors import ApplicationError, Messages
-from core.ids import parse_id
+from core.ids import get_by_id, parse_id
 
 NOT_YET_UPDATED = "not yet updated"
 
@@ -100,3 +101,102 @@ def my_attendance(*, klass: Class, student: User) -> str | None:
         return None
     record = AttendanceRecord.objects.filter(session=session, student=student).only("status").first()
     return record.status if record else None
+
+
+# Sessions of a class and their records (the sessions routes and the session page) ----------
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    """A student's line in a session: their record (None while a running session has not marked them)."""
+
+    student: User
+    record: AttendanceRecord | None
+    changes: list[RecordChange] = field(default_factory=list)
+
+
+def class_session(*, klass: Class, session_id: object) -> AttendanceSession:
+    """Return a session of this class; another class's, or none, is the 404."""
+    return get_by_id(AttendanceSession.objects.filter(klass=klass), session_id, Messages.SESSION_NOT_FOUND)
+
+
+def class_session_list(*, klass: Class) -> list[dict]:
+    """Return every session of a class, newest first, with its counts (live ones while it runs)."""
+    rows = []
+    for session in AttendanceSession.objects.filter(klass=klass).order_by("-started_at"):
+        counts = session_summary(session=session) if session.is_active else session_counts(session)
+        rows.append(
+            {
+                "_id": str(session.pk),
+                "startedAt": iso_millis(session.started_at),
+                "endedAt": iso_millis(session.ended_at) if session.ended_at else None,
+                **counts,
+                "automatic": session.finished_automatically,
+            }
+        )
+    return rows
+
+
+def session_records(*, session: AttendanceSession) -> list[RecordRow]:
+    """Return a session's records by student name, with each record's changes in order.
+
+    A running session lists every enrolled student, the unmarked ones without a record; a
+    finished one lists the records DONE persisted.
+    """
+    records = {record.student_id: record for record in AttendanceRecord.objects.filter(session=session)}
+    if session.is_active:
+        student_ids = list(Enrollment.objects.filter(klass_id=session.klass_id).values_list("student_id", flat=True))
+    else:
+        student_ids = list(records)
+    changes: dict[object, list[RecordChange]] = {}
+    wanted = [records[key].pk for key in student_ids if key in records]
+    for change in RecordChange.objects.filter(record_id__in=wanted).select_related("by").order_by("at", "pk"):
+        changes.setdefault(change.record_id, []).append(change)
+    students = User.objects.filter(pk__in=student_ids).order_by("name", "email")
+    return [
+        RecordRow(
+            student=student,
+            record=records.get(student.pk),
+            changes=changes.get(records[student.pk].pk, []) if student.pk in records else [],
+        )
+        for student in students
+    ]
+
+
+def record_row(*, record: AttendanceRecord) -> RecordRow:
+    """Return one record's row, its student and changes included."""
+    changes = list(RecordChange.objects.filter(record_id=record.pk).select_related("by").order_by("at", "pk"))
+    return RecordRow(student=User.objects.get(pk=record.student_id), record=record, changes=changes)
+
+
+def record_data(row: RecordRow) -> dict:
+    """Shape a record for the sessions routes: {studentId, name, status, note, markedAt, changes}."""
+    record = row.record
+    return {
+        "studentId": str(row.student.pk),
+        "name": row.student.name,
+        "status": record.status if record else None,
+        "note": record.note if record else "",
+        "markedAt": iso_millis(record.marked_at) if record else None,
+        "changes": [
+            {
+                "at": iso_millis(change.at),
+                "by": str(change.by_id) if change.by_id is not None else None,
+                "from": change.from_status,
+                "to": change.to_status,
+                "note": change.note,
+            }
+            for change in row.changes
+        ],
+    }
+
+
+def session_detail(*, session: AttendanceSession) -> dict:
+    """Return a session with its records, as the session route answers it."""
+    return {
+        "_id": str(session.pk),
+        "classId": str(session.klass_id),
+        "startedAt": iso_millis(session.started_at),
+        "endedAt": iso_millis(session.ended_at) if session.ended_at else None,
+        "records": [record_data(row) for row in session_records(session=session)],
+    }

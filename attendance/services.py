@@ -1,6 +1,8 @@
-"""Writes on sessions: start, mark, finish (DONE), and finishing forgotten sessions."""
+"""Writes on sessions: start, mark, finish (DONE), correct a finished one, finish forgotten ones."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError
@@ -9,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from attendance import events
-from attendance.models import AttendanceRecord, AttendanceSession, Status
+from attendance.models import NOTE_MAX_LENGTH, AttendanceRecord, AttendanceSession, RecordChange, Status
 from attendance.selectors import count_statuses, counts_fields, session_active
 from classes.models import Class, Enrollment
 from core.errors import ApplicationError, Messages
@@ -18,6 +20,7 @@ from core.ids import parse_id
 from core.transactions import run_atomic
 
 VALID_STATUSES = frozenset(Status.values)
+T = TypeVar("T")
 
 
 def session_start(*, teacher: User, klass: Class) -> AttendanceSession:
@@ -43,10 +46,23 @@ def session_start(*, teacher: User, klass: Class) -> AttendanceSession:
     return session
 
 
-def attendance_mark(*, session: AttendanceSession, student_id: object, status: object, by: User) -> AttendanceRecord:
-    """Record a student's status in a running session (a later mark replaces it)."""
+def record_input_check(*, status: object, note: object = None) -> None:
+    """Refuse a status other than the four, and a note that is not text of at most NOTE_MAX_LENGTH."""
     if not isinstance(status, str) or status not in VALID_STATUSES:
         raise ApplicationError(Messages.WS_INVALID_STATUS, 400)
+    if note is None:
+        return
+    if not isinstance(note, str):
+        raise ApplicationError(Messages.INVALID_SCHEMA, 400)
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ApplicationError(Messages.NOTE_TOO_LONG, 400)
+
+
+def attendance_mark(
+    *, session: AttendanceSession, student_id: object, status: object, by: User, note: str | None = None
+) -> AttendanceRecord:
+    """Record a student's status in a running session (a later mark replaces it); `note` replaces the note."""
+    record_input_check(status=status, note=note)
     key = parse_id(User, student_id)
     if key is None or not Enrollment.objects.filter(klass_id=session.klass_id, student_id=key).exists():
         raise ApplicationError(Messages.WS_STUDENT_NOT_ENROLLED, 404)
@@ -61,6 +77,8 @@ def attendance_mark(*, session: AttendanceSession, student_id: object, status: o
         # savepoint and a SELECT to every mark. The session-row write above already keeps
         # two marks of one session from racing here.
         fields = {"status": status, "marked_at": now, "marked_by": by}
+        if note is not None:
+            fields["note"] = note
         if AttendanceRecord.objects.filter(session=session, student_id=key).update(**fields):
             record = AttendanceRecord(session=session, student_id=key, **fields)
         else:
@@ -72,6 +90,117 @@ def attendance_mark(*, session: AttendanceSession, student_id: object, status: o
         return run_atomic(write)
     except DatabaseError as exc:
         raise ApplicationError(Messages.WS_MARK_FAILED, 503) from exc
+
+
+def _write_session(session: AttendanceSession, write: Callable[[], T], *, running: bool = True) -> T:
+    """Run `write` in one transaction, after bumping the session's version while it is (or is not) running.
+
+    That first write serializes `write` against DONE and against other writes of the session.
+    """
+
+    def guarded() -> T:
+        if not AttendanceSession.objects.filter(pk=session.pk, is_active=running).update(version=F("version") + 1):
+            raise ApplicationError(Messages.WS_NO_SESSION, 404)
+        return write()
+
+    try:
+        return run_atomic(guarded)
+    except DatabaseError as exc:
+        raise ApplicationError(Messages.WS_MARK_FAILED, 503) from exc
+
+
+def attendance_mark_rest(
+    *, session: AttendanceSession, by: User, status: object = Status.PRESENT
+) -> list[AttendanceRecord]:
+    """Mark every enrolled student not yet marked in a running session with `status` (present by default).
+
+    Returns the new records (none when everyone is marked); each is announced as a mark.
+    """
+    record_input_check(status=status)
+    now = _now()
+
+    def write() -> list[AttendanceRecord]:
+        marked = set(AttendanceRecord.objects.filter(session=session).values_list("student_id", flat=True))
+        roster = Enrollment.objects.filter(klass_id=session.klass_id).values_list("student_id", flat=True)
+        records = [
+            AttendanceRecord(session=session, student_id=student, status=status, marked_at=now, marked_by=by)
+            for student in roster
+            if student not in marked
+        ]
+        AttendanceRecord.objects.bulk_create(records, batch_size=500)
+        for record in records:
+            send_after_commit(events.attendance_marked, session=session, record=record)
+        return records
+
+    return _write_session(session, write)
+
+
+def attendance_unmark(*, session: AttendanceSession, student_ids: list, status: object = Status.PRESENT) -> list[str]:
+    """Undo marks in a running session: the named students that still hold `status` become unmarked again.
+
+    A student marked otherwise since is left alone. Returns the ids of the students unmarked.
+    """
+    record_input_check(status=status)
+    keys = [key for key in (parse_id(User, raw) for raw in student_ids) if key is not None]
+
+    def write() -> list[str]:
+        undone = AttendanceRecord.objects.filter(session=session, student_id__in=keys, status=status)
+        removed = [str(key) for key in undone.values_list("student_id", flat=True)]
+        undone.delete()
+        if removed:
+            send_after_commit(events.marks_removed, session=session, student_ids=removed)
+        return removed
+
+    return _write_session(session, write)
+
+
+def record_set(
+    *, session: AttendanceSession, student_id: object, status: object, by: User, note: str | None = None
+) -> AttendanceRecord:
+    """Set a student's record from the sessions route: a mark while the session runs, a correction once finished."""
+    if session.is_active:
+        try:
+            record = attendance_mark(session=session, student_id=student_id, status=status, note=note, by=by)
+        except ApplicationError as exc:
+            if exc.message != Messages.WS_NO_SESSION:
+                raise
+            session.refresh_from_db()  # finished meanwhile: this is now a correction
+        else:
+            send_after_commit(events.record_updated, session=session, record=record, change=None)
+            return record
+    return record_correct(session=session, student_id=student_id, status=status, note=note, by=by)
+
+
+def record_correct(
+    *, session: AttendanceSession, student_id: object, status: object, by: User, note: str | None = None
+) -> AttendanceRecord:
+    """Correct a student's record in a finished session: counts follow, and the change is logged for good.
+
+    `note`, when given, replaces the record's note and is kept with the change.
+    """
+    record_input_check(status=status, note=note)
+    key = parse_id(User, student_id)
+    record = AttendanceRecord.objects.filter(session=session, student_id=key).first() if key is not None else None
+    if record is None:
+        raise ApplicationError(Messages.RECORD_NOT_FOUND, 404)
+    now = _now()
+
+    def write() -> AttendanceRecord:
+        current = AttendanceRecord.objects.get(pk=record.pk)
+        change = RecordChange.objects.create(
+            record=current, at=now, by=by, from_status=current.status, to_status=status, note=note or ""
+        )
+        current.status = status
+        if note is not None:
+            current.note = note
+        AttendanceRecord.objects.filter(pk=current.pk).update(status=current.status, note=current.note)
+        # Recounted from the records: the session-row write before this serializes corrections of one session.
+        counts = count_statuses(AttendanceRecord.objects.filter(session=session).values_list("status", flat=True))
+        AttendanceSession.objects.filter(pk=session.pk).update(**counts_fields(counts))
+        send_after_commit(events.record_updated, session=session, record=current, change=change)
+        return current
+
+    return _write_session(session, write, running=False)
 
 
 def session_finish(

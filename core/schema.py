@@ -30,9 +30,10 @@ INVALID = error("`Invalid request schema`")
 CLASS_NOT_FOUND = error("`Class not found`")
 
 
-def documented(*, summary: str, request=None, responses: dict, auth: bool = True, tags=None):
+def documented(*, summary: str, request=None, responses: dict, auth: bool = True, tags=None, operation_id=None):
     """Shorthand for extend_schema with the envelope's responses."""
     return extend_schema(
+        operation_id=operation_id,
         summary=summary,
         request=request,
         responses=responses,

@@ -12,7 +12,7 @@ from django.conf import settings
 
 from accounts.models import Role
 from attendance.selectors import session_for_sender, session_summary, student_status
-from attendance.services import attendance_mark, session_finish
+from attendance.services import attendance_mark, attendance_mark_rest, attendance_unmark, session_finish
 from attendance.snapshots import snapshot_sync
 from classes.selectors import memberships
 from core.errors import ApplicationError, Messages
@@ -23,6 +23,9 @@ from live.ratelimit import FrameLimiter, Verdict
 from live.threads import in_thread
 
 logger = logging.getLogger("attendance.ws")
+
+# An UNMARK names at most this many students (a roster's worth; the frame size limit bounds it too).
+UNMARK_MAX_STUDENTS = 2000
 
 
 @in_thread
@@ -150,6 +153,35 @@ class LiveConsumer(DirectDispatch, AsyncWebsocketConsumer):
         # The service announces DONE to the class once the write has committed.
         await in_thread(session_finish)(session=session)
 
+    async def on_mark_rest(self, data: dict) -> None:
+        """Mark every student not yet marked (present unless `status` says otherwise); answer MARKED_REST."""
+        self._require(Role.TEACHER)
+        session = await self._session(data)
+        status = data.get("status", "present")
+        records = await in_thread(attendance_mark_rest)(session=session, by=self.user, status=status)
+        class_id = str(session.klass_id)
+        for record in records:
+            mark = {"studentId": str(record.student_id), "status": record.status, "classId": class_id}
+            await broadcast.to_class(class_id, "ATTENDANCE_MARKED", mark)
+        marked = [str(record.student_id) for record in records]
+        await self._send_frame("MARKED_REST", {"classId": class_id, "status": status, "studentIds": marked})
+
+    async def on_unmark(self, data: dict) -> None:
+        """Undo marks (MARK_REST's, say): the named students still marked `status` become unmarked."""
+        self._require(Role.TEACHER)
+        student_ids = data.get("studentIds")
+        if (
+            not isinstance(student_ids, list)
+            or len(student_ids) > UNMARK_MAX_STUDENTS
+            or not all(isinstance(student_id, str) for student_id in student_ids)
+        ):
+            raise ApplicationError(Messages.INVALID_SCHEMA, 400)
+        session = await self._session(data)
+        # The service announces MARKS_UNDONE to the class's opted-in connections once committed.
+        await in_thread(attendance_unmark)(
+            session=session, student_ids=student_ids, status=data.get("status", "present")
+        )
+
     async def on_subscribe(self, data: dict) -> None:
         """Opt in to the extension: snapshot now, then presence and session events."""
         await self.membership.opt_in()
@@ -166,6 +198,8 @@ class LiveConsumer(DirectDispatch, AsyncWebsocketConsumer):
         "MY_ATTENDANCE": on_my_attendance,
         "DONE": on_done,
         "SUBSCRIBE": on_subscribe,
+        "MARK_REST": on_mark_rest,
+        "UNMARK": on_unmark,
     }
 
     # Channel-layer messages --------------------------------------------------------------

@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponse
 
 from attendance import services
-from attendance.models import AttendanceRecord, AttendanceSession
+from attendance.models import AttendanceRecord, AttendanceSession, RecordChange
 from core.errors import ApplicationError
 from reports import history
 
@@ -12,9 +12,16 @@ from reports import history
 class RecordInline(admin.TabularInline):
     model = AttendanceRecord
     extra = 0
-    fields = ["student", "status", "marked_at", "marked_by"]
+    fields = ["student", "status", "note", "marked_at", "marked_by", "change_log"]
     autocomplete_fields = ["student"]
-    readonly_fields = ["marked_at", "marked_by"]
+    readonly_fields = ["marked_at", "marked_by", "change_log"]
+
+    @admin.display(description="Corrections")
+    def change_log(self, record: AttendanceRecord) -> str:
+        if record.pk is None:
+            return "-"
+        changes = record.changes.select_related("by").order_by("at", "pk")
+        return "; ".join(_change_text(change) for change in changes) or "-"
 
     def has_change_permission(self, request, obj=None) -> bool:
         return obj is None or obj.is_active
@@ -24,6 +31,12 @@ class RecordInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return obj is not None and obj.is_active
+
+
+def _change_text(change: RecordChange) -> str:
+    who = change.by.name if change.by else "a deleted user"
+    text = f"{change.at:%Y-%m-%d %H:%M} UTC, {who}: {change.from_status} -> {change.to_status}"
+    return f"{text} ({change.note})" if change.note else text
 
 
 @admin.action(description="Export the selected sessions' records as CSV")
@@ -72,3 +85,30 @@ class AttendanceSessionAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # A session changes only through its services; while it runs, its records may be corrected.
         return [field.name for field in AttendanceSession._meta.fields]
+
+
+@admin.register(RecordChange)
+class RecordChangeAdmin(admin.ModelAdmin):
+    """The correction log, read-only: a change once made is never rewritten or removed here."""
+
+    list_display = ["at", "session", "student", "from_status", "to_status", "by", "note"]
+    list_filter = ["to_status", "at"]
+    date_hierarchy = "at"
+    list_select_related = ["record__session__klass", "record__student", "by"]
+
+    @admin.display(description="Session")
+    def session(self, change: RecordChange):
+        return change.record.session
+
+    @admin.display(description="Student")
+    def student(self, change: RecordChange):
+        return change.record.student
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

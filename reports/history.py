@@ -13,7 +13,16 @@ from attendance.selectors import iso_millis
 from classes.models import Class, Enrollment
 from core.csv_safety import safe_cell
 
-CSV_HEADER = ["class", "session_started_at", "session_ended_at", "student_name", "student_email", "status", "marked_at"]
+CSV_HEADER = [
+    "class",
+    "session_started_at",
+    "session_ended_at",
+    "student_name",
+    "student_email",
+    "status",
+    "marked_at",
+    "note",
+]
 
 # A session counts as attended when the student was there, on time or late. Excused and
 # absent sessions are not attended; both stay in the rate's denominator.
@@ -72,6 +81,7 @@ class HistoryEntry:
 
     started_at: datetime
     status: str
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -224,18 +234,19 @@ def student_rates(*, klass: Class, students: list[User]) -> dict[str, StudentRat
 def student_history(*, student: User) -> list[ClassHistory]:
     """Return the student's status in every finished session, per class (enrolled ones first)."""
     enrolled_ids = set(Enrollment.objects.filter(student=student).values_list("klass_id", flat=True))
-    records = list(AttendanceRecord.objects.filter(student=student).values_list("session_id", "status"))
+    records = list(AttendanceRecord.objects.filter(student=student).values_list("session_id", "status", "note"))
     sessions = {
         session.pk: session
         for session in AttendanceSession.objects.filter(
-            pk__in=[session_id for session_id, _ in records], is_active=False
+            pk__in=[session_id for session_id, _, _ in records], is_active=False
         ).only("pk", "klass_id", "started_at")
     }
     by_class: dict[object, list[HistoryEntry]] = {}
-    for session_id, status in records:
+    for session_id, status, note in records:
         session = sessions.get(session_id)
         if session is not None:
-            by_class.setdefault(session.klass_id, []).append(HistoryEntry(started_at=session.started_at, status=status))
+            entry = HistoryEntry(started_at=session.started_at, status=status, note=note)
+            by_class.setdefault(session.klass_id, []).append(entry)
     classes = Class.objects.filter(pk__in=list(enrolled_ids | set(by_class))).order_by("class_name", "created_at")
     history = [
         ClassHistory(
@@ -275,6 +286,7 @@ def records_csv_rows(*, sessions: list[AttendanceSession]) -> Iterator[list[str]
                 safe_cell(student.email),
                 record.status,
                 iso_millis(record.marked_at),
+                safe_cell(record.note),
             ]
 
 

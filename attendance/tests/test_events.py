@@ -25,10 +25,16 @@ def heard():
     def on_finished(*, session, summary, automatic, **kwargs):
         received.append(("finished", session.pk, summary, automatic))
 
+    def on_record_updated(*, session, record, change, **kwargs):
+        correction = None if change is None else (change.from_status, change.to_status, change.note)
+        received.append(("record", session.pk, str(record.student_id), record.status, correction))
+
     events.session_started.connect(on_started)
     events.attendance_marked.connect(on_marked)
     events.session_finished.connect(on_finished)
+    events.record_updated.connect(on_record_updated)
     yield received
+    events.record_updated.disconnect(on_record_updated)
     events.attendance_marked.disconnect(on_marked)
     events.session_started.disconnect(on_started)
     events.session_finished.disconnect(on_finished)
@@ -82,3 +88,31 @@ def test_a_forgotten_session_finished_automatically_says_so(heard, klass):
     later = session.started_at + timedelta(hours=settings.SESSION_MAX_HOURS + 1)
     assert services.session_finish_stale(now=later) == 1
     assert heard == [("finished", session.pk, {"present": 0, "late": 0, "excused": 0, "absent": 2, "total": 2}, True)]
+
+
+def test_a_record_set_from_the_sessions_route_is_announced_as_a_mark_then_as_a_correction(heard, klass):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    student = klass.enrollments.first().student
+    heard.clear()
+
+    services.record_set(session=session, student_id=str(student.pk), status="late", by=klass.teacher)
+    services.session_finish(session=session)
+    heard.clear()
+    services.record_set(session=session, student_id=str(student.pk), status="excused", note="Ill", by=klass.teacher)
+    with pytest.raises(ApplicationError):
+        services.record_set(session=session, student_id=str(student.pk), status="tardy", by=klass.teacher)
+
+    assert heard == [("record", session.pk, str(student.pk), "excused", ("late", "excused", "Ill"))]
+
+
+def test_a_mark_from_the_sessions_route_is_announced_once_committed(heard, klass):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    student = klass.enrollments.first().student
+    heard.clear()
+
+    services.record_set(session=session, student_id=str(student.pk), status="late", by=klass.teacher)
+
+    assert heard == [
+        ("marked", session.pk, str(student.pk), "late"),
+        ("record", session.pk, str(student.pk), "late", None),
+    ]

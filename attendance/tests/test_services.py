@@ -9,7 +9,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from attendance import selectors, services
-from attendance.models import AttendanceRecord, AttendanceSession
+from attendance.models import AttendanceRecord, AttendanceSession, RecordChange
 from classes.services import enrollment_remove
 from core.errors import ApplicationError, Messages
 from tests.factories import make_class, make_student, make_teacher
@@ -491,3 +491,115 @@ def test_finish_counts_each_status_and_stores_the_counts(klass):
     assert selectors.session_counts(session) == {"present": 0, "late": 1, "excused": 1, "absent": 1, "total": 3}
     assert selectors.my_attendance(klass=klass, student=s0) == "late"
     assert selectors.my_attendance(klass=klass, student=s1) == "excused"
+
+
+# Corrections of a finished session ---------------------------------------------------------------
+
+
+def test_a_correction_recounts_the_session_and_logs_who_when_and_why(klass):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    s0, s1, _ = students_of(klass)
+    services.attendance_mark(session=session, student_id=str(s0.pk), status="present", by=klass.teacher)
+    services.session_finish(session=session)
+
+    record = services.record_correct(
+        session=session, student_id=str(s1.pk), status="late", note="Arrived after Finish", by=klass.teacher
+    )
+
+    session.refresh_from_db()
+    assert selectors.session_counts(session) == {"present": 1, "late": 1, "excused": 0, "absent": 1, "total": 3}
+    assert (record.status, record.note) == ("late", "Arrived after Finish")
+    [change] = RecordChange.objects.filter(record=record)
+    assert (change.from_status, change.to_status, change.by, change.note) == (
+        "absent",
+        "late",
+        klass.teacher,
+        "Arrived after Finish",
+    )
+    assert change.at >= session.ended_at
+    assert selectors.my_attendance(klass=klass, student=s1) == "late"
+
+
+def test_record_set_on_a_session_finished_meanwhile_is_a_correction(klass):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    stale = AttendanceSession.objects.get(pk=session.pk)  # still says running
+    s0 = students_of(klass)[0]
+    services.session_finish(session=session)
+
+    record = services.record_set(session=stale, student_id=str(s0.pk), status="excused", by=klass.teacher)
+
+    assert record.status == "excused"
+    assert RecordChange.objects.get(record=record).from_status == "absent"
+    assert AttendanceSession.objects.get(pk=session.pk).excused_count == 1
+
+
+def test_a_correction_of_a_running_session_is_refused(klass):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    s0 = students_of(klass)[0]
+    services.attendance_mark(session=session, student_id=str(s0.pk), status="present", by=klass.teacher)
+
+    with pytest.raises(ApplicationError) as error:
+        services.record_correct(session=session, student_id=str(s0.pk), status="absent", by=klass.teacher)
+
+    assert (error.value.message, error.value.status) == (Messages.WS_NO_SESSION, 404)
+    assert selectors.student_status(session=session, student=s0) == "present"
+    assert not RecordChange.objects.exists()
+
+
+def test_a_mark_can_carry_a_note_and_a_later_mark_without_one_keeps_it(klass):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    s0 = students_of(klass)[0]
+    services.attendance_mark(session=session, student_id=str(s0.pk), status="excused", note="Sick", by=klass.teacher)
+    services.attendance_mark(session=session, student_id=str(s0.pk), status="late", by=klass.teacher)
+
+    record = AttendanceRecord.objects.get(session=session, student=s0)
+    assert (record.status, record.note) == ("late", "Sick")
+    with pytest.raises(ApplicationError) as error:
+        services.attendance_mark(
+            session=session, student_id=str(s0.pk), status="late", note="x" * 501, by=klass.teacher
+        )
+    assert error.value.message == Messages.NOTE_TOO_LONG
+    assert AttendanceRecord.objects.get(session=session, student=s0).note == "Sick"
+
+
+# Mark the rest, and undo --------------------------------------------------------------------------
+
+
+def test_mark_rest_marks_the_unmarked_only_and_unmark_undoes_exactly_that(klass):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    s0, s1, s2 = students_of(klass)
+    services.attendance_mark(session=session, student_id=str(s0.pk), status="absent", by=klass.teacher)
+
+    records = services.attendance_mark_rest(session=session, by=klass.teacher)
+
+    assert sorted(r.student_id for r in records) == sorted([s1.pk, s2.pk])
+    assert selectors.session_summary(session=session) == {
+        "present": 2,
+        "late": 0,
+        "excused": 0,
+        "absent": 1,
+        "total": 3,
+    }
+    assert services.attendance_mark_rest(session=session, by=klass.teacher) == []
+    services.attendance_mark(session=session, student_id=str(s2.pk), status="late", by=klass.teacher)
+
+    removed = services.attendance_unmark(session=session, student_ids=[str(s1.pk), str(s2.pk), "someid"])
+
+    assert removed == [str(s1.pk)]
+    assert selectors.student_status(session=session, student=s1) == "not yet updated"
+    assert selectors.student_status(session=session, student=s2) == "late"
+    assert selectors.student_status(session=session, student=s0) == "absent"
+
+
+def test_mark_rest_and_unmark_need_a_running_session(klass):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    services.session_finish(session=session)
+
+    for call in (
+        lambda: services.attendance_mark_rest(session=session, by=klass.teacher),
+        lambda: services.attendance_unmark(session=session, student_ids=[]),
+    ):
+        with pytest.raises(ApplicationError) as error:
+            call()
+        assert error.value.message == Messages.WS_NO_SESSION
+    assert set(AttendanceRecord.objects.filter(session=session).values_list("status", flat=True)) == {"absent"}

@@ -605,3 +605,152 @@ async def test_any_other_status_is_invalid_and_records_nothing(world, status):
     assert not await sync_to_async(AttendanceRecord.objects.exists)()
     await teacher.close()
     await alice.close()
+
+
+# Sessions routes: marks and corrections reach the sockets ---------------------------------
+
+
+def _patch_record(teacher, klass, session, student, body: dict):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=token_for(teacher))
+    url = f"/class/{klass.pk}/sessions/{session.pk}/records/{student.pk}"
+    return client.patch(url, body, format="json")
+
+
+async def test_a_mark_from_the_sessions_route_is_broadcast_without_its_note(world):
+    teacher = await connect(world["teacher"])
+    alice = await connect(world["alice"])
+    bob = await connect(world["bob"])
+    carol = await connect(world["carol"])
+
+    response = await sync_to_async(_patch_record)(
+        world["teacher"], world["klass"], world["session"], world["alice"], {"status": "late", "note": "Dentist"}
+    )
+
+    assert response.status_code == 200
+    expected = {"studentId": str(world["alice"].pk), "status": "late", "classId": str(world["klass"].pk)}
+    for client in (teacher, alice, bob):
+        assert (await client.expect("ATTENDANCE_MARKED")) == expected
+    await carol.nothing()
+    for client in (teacher, alice, bob, carol):
+        await client.close()
+
+
+async def test_a_correction_tells_only_the_students_opted_in_sockets(world):
+    klass, session = world["klass"], world["session"]
+    await sync_to_async(services.attendance_mark)(
+        session=session, student_id=str(world["alice"].pk), status="present", by=world["teacher"]
+    )
+    await sync_to_async(services.session_finish)(session=session)
+    opted_in = await connect(world["alice"])
+    await opted_in.send("SUBSCRIBE")
+    await opted_in.expect("SNAPSHOT")
+    base = await connect(world["alice"])
+    classmate = await connect(world["bob"])
+    await classmate.send("SUBSCRIBE")
+    await classmate.expect("SNAPSHOT")
+    teacher = await connect(world["teacher"])
+
+    response = await sync_to_async(_patch_record)(
+        world["teacher"], klass, session, world["alice"], {"status": "absent", "note": "Left early"}
+    )
+
+    assert response.status_code == 200
+    data = await opted_in.expect("RECORD_CHANGED")
+    assert data == {"classId": str(klass.pk), "sessionId": str(session.pk), "status": "absent"}
+    for client in (base, classmate, teacher):
+        await client.nothing()
+    await base.send("MY_ATTENDANCE")
+    await base.error(Messages.WS_NO_SESSION)
+    for client in (opted_in, base, classmate, teacher):
+        await client.close()
+
+
+# Mark the rest, and undo ------------------------------------------------------------------------
+
+
+async def test_mark_rest_marks_only_the_unmarked_and_undo_unmarks_them(world):
+    base_alice = await connect(world["alice"])
+    bob = await connect(world["bob"])
+    await bob.send("SUBSCRIBE")
+    await bob.expect("SNAPSHOT")
+    carol = await connect(world["carol"])
+    teacher = await connect(world["teacher"])  # opted in after the students: no PRESENCE frames to skip
+    await teacher.send("SUBSCRIBE")
+    await teacher.expect("SNAPSHOT")
+    alice_id, bob_id = str(world["alice"].pk), str(world["bob"].pk)
+    await teacher.send("ATTENDANCE_MARKED", {"studentId": alice_id, "status": "excused"})
+    for client in (teacher, base_alice, bob):
+        await client.expect("ATTENDANCE_MARKED", studentId=alice_id, status="excused")
+
+    await teacher.send("MARK_REST")
+
+    frames = [await teacher.recv(), await teacher.recv()]
+    assert {
+        "event": "ATTENDANCE_MARKED",
+        "data": {"studentId": bob_id, "status": "present", "classId": str(world["klass"].pk)},
+    } in frames
+    reply = next(frame["data"] for frame in frames if frame["event"] == "MARKED_REST")
+    assert reply == {"classId": str(world["klass"].pk), "status": "present", "studentIds": [bob_id]}
+    await base_alice.expect("ATTENDANCE_MARKED", studentId=bob_id, status="present")
+    await bob.expect("ATTENDANCE_MARKED", studentId=bob_id, status="present")
+
+    await teacher.send("UNMARK", {"studentIds": reply["studentIds"]})
+
+    await teacher.expect("MARKS_UNDONE", studentIds=[bob_id])
+    await bob.expect("MARKS_UNDONE", studentIds=[bob_id])
+    await base_alice.nothing()
+    await carol.nothing()
+    await bob.send("MY_ATTENDANCE")
+    await bob.expect("MY_ATTENDANCE", status="not yet updated")
+    await teacher.send("TODAY_SUMMARY")
+    await teacher.expect("TODAY_SUMMARY", present=0, excused=1, total=1)
+    for client in (teacher, base_alice, bob, carol):
+        await client.close()
+
+
+async def test_undo_leaves_a_student_marked_otherwise_since(world):
+    teacher = await connect(world["teacher"])
+    alice_id = str(world["alice"].pk)
+    await teacher.send("MARK_REST")
+    await teacher.recv()
+    await teacher.recv()
+    await teacher.recv()  # two marks and the reply, in any order
+    await teacher.send("ATTENDANCE_MARKED", {"studentId": alice_id, "status": "late"})
+    await teacher.expect("ATTENDANCE_MARKED", status="late")
+
+    await teacher.send("UNMARK", {"studentIds": [alice_id, str(world["bob"].pk)]})
+    await teacher.send("TODAY_SUMMARY")
+
+    await teacher.expect("TODAY_SUMMARY", present=0, late=1, total=1)
+    record = await sync_to_async(AttendanceRecord.objects.get)(student=world["alice"])
+    assert record.status == "late"
+    await teacher.close()
+
+
+@pytest.mark.parametrize(
+    ("sender", "event", "data", "message"),
+    [
+        ("alice", "MARK_REST", {}, Messages.WS_TEACHER_ONLY),
+        ("alice", "UNMARK", {"studentIds": []}, Messages.WS_TEACHER_ONLY),
+        ("teacher", "MARK_REST", {"status": "tardy"}, "Invalid status"),
+        ("teacher", "UNMARK", {}, Messages.INVALID_SCHEMA),
+        ("teacher", "UNMARK", {"studentIds": "1"}, Messages.INVALID_SCHEMA),
+        ("teacher", "UNMARK", {"studentIds": [1]}, Messages.INVALID_SCHEMA),
+        ("other_teacher", "MARK_REST", {}, Messages.WS_NO_SESSION),
+    ],
+)
+async def test_mark_rest_and_undo_refuse_what_they_cannot_do(world, sender, event, data, message):
+    client = await connect(world[sender])
+    alice = await connect(world["alice"])
+
+    await client.send(event, data)
+
+    await client.error(message)
+    if sender != "alice":
+        await alice.nothing()
+    assert not await sync_to_async(AttendanceRecord.objects.exists)()
+    await client.close()
+    await alice.close()

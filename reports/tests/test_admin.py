@@ -171,3 +171,35 @@ def test_changelist_shows_late_and_excused_counts(db):
 
     assert "column-late_count" in page and "column-excused_count" in page
     assert re.search(r'field-late_count">1<', page) and re.search(r'field-excused_count">1<', page)
+
+
+def test_the_correction_log_is_shown_read_only(world):
+    ended, ann = world["ended"], world["ann"]
+    services.record_correct(
+        session=ended, student_id=str(ann.pk), status="late", note="Train delay", by=world["teacher"]
+    )
+    client = admin_client()
+    change = ended.records.get(student=ann).changes.get()
+    log_url = "/admin/attendance/recordchange/"
+
+    session_page = client.get(f"{CHANGELIST}{ended.pk}/change/").content.decode()
+    log_page = client.get(log_url).content.decode()
+    detail = client.get(f"{log_url}{change.pk}/change/").content.decode()
+    client.post(f"{log_url}{change.pk}/change/", {"note": "rewritten", "to_status": "absent"})
+    client.post(log_url, {"action": "delete_selected", "_selected_action": [str(change.pk)], "post": "yes"})
+
+    assert "present -&gt; late (Train delay)" in session_page
+    assert "Train delay" in log_page and "Ann Archer" in log_page
+    assert 'name="note"' not in detail and 'name="to_status"' not in detail
+    assert client.get(f"{log_url}add/").status_code == 403
+    change.refresh_from_db()
+    assert (change.to_status, change.note) == ("late", "Train delay")
+
+
+def test_a_running_sessions_note_can_be_written_in_the_admin(world):
+    running = world["running"]
+    client = admin_client()
+
+    client.post(f"{CHANGELIST}{running.pk}/change/", inline_form(running, {"records-0-note": "Came with a note"}))
+
+    assert AttendanceRecord.objects.get(session=running, student=world["ben"]).note == "Came with a note"
