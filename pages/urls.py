@@ -5,6 +5,7 @@ from django.urls import path
 from accounts import pages as account_pages
 from pages import classes as class_pages
 from pages import live as live_pages
+from pages import sessions as session_pages
 
 urlpatterns = [
     path("", account_pages.login_page, name="login"),
@@ -20,6 +21,12 @@ urlpatterns = [
         name="class-student-remove",
     ),
     path("app/classes/<str:class_id>/export.csv", class_pages.export_csv, name="class-export"),
+    path("app/classes/<str:class_id>/sessions/<str:session_id>/", session_pages.session_page, name="class-session"),
+    path(
+        "app/classes/<str:class_id>/sessions/<str:session_id>/records/<str:student_id>/",
+        session_pages.record_save,
+        name="class-session-record",
+    ),
     path("app/classes/<str:class_id>/start/", live_pages.session_start, name="session-start"),
     path("app/classes/<str:class_id>/live/", live_pages.teacher_live, name="session-live"),
     path("app/live/", live_pages.student_live, name="student-live"),

@@ -333,6 +333,7 @@ def test_csv_export_has_one_row_per_record(world):
         "student_email",
         "status",
         "marked_at",
+        "note",
     ]
     body = [row[:1] + row[3:6] for row in rows[1:]]
     assert body == [
@@ -366,7 +367,7 @@ def test_csv_of_a_class_without_sessions_is_just_the_header(world):
     response = signed_in(world["teacher"]).get(f"/app/classes/{world['klass'].pk}/export.csv")
 
     assert response.content.decode().splitlines() == [
-        '"class","session_started_at","session_ended_at","student_name","student_email","status","marked_at"'
+        '"class","session_started_at","session_ended_at","student_name","student_email","status","marked_at","note"'
     ]
 
 

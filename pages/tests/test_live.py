@@ -330,3 +330,20 @@ def test_chart_stacks_each_status_in_its_own_segment(world):
     assert heights["late"] == pytest.approx(heights["excused"])
     assert bar.value == "1/2"
     assert "0 present, 1 late, 1 excused, 0 absent of 2" in bar.title
+
+
+def test_a_student_sees_their_own_notes_and_corrections_never_a_classmates(world):
+    ann, ben = world["ann"], world["ben"]
+    session = finish(world["klass"], {ann: "absent", ben: "absent"})
+    services.record_correct(
+        session=session, student_id=str(ann.pk), status="excused", note="Hospital visit", by=world["teacher"]
+    )
+    services.record_correct(
+        session=session, student_id=str(ben.pk), status="excused", note="Ben's secret", by=world["teacher"]
+    )
+
+    html = signed_in(ann).get("/app/history/").content.decode()
+
+    assert re.findall(r"pill--(\w+)", html) == ["excused"]
+    assert "Note: Hospital visit" in html
+    assert "Ben's secret" not in html and "Ben&#x27;s secret" not in html

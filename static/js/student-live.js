@@ -184,6 +184,9 @@
         entry.session.status = data.status;
         render(data.classId);
       }
+    } else if (event === "RECORD_CHANGED") {
+      // The teacher corrected a finished session: the history (and its notes) follow.
+      refreshHistory();
     } else if (event === "SESSION_STARTED") {
       entry.finished = null;
       entry.session = { startedAt: data.startedAt, status: "not yet updated" };

@@ -1,4 +1,5 @@
-/* The teacher's live session view: tap to mark, live counters and presence, Finish. */
+/* The teacher's live session view: tap to mark, a menu for late and excused, mark the rest (undoable),
+   live counters and presence, Finish. */
 (function () {
   "use strict";
 
@@ -17,14 +18,24 @@
   var summary = root.querySelector("[data-summary]");
   var marking = root.querySelector("[data-marking]");
   var toolbar = root.querySelector("[data-toolbar]");
+  var menu = root.querySelector("[data-status-menu]");
+  var markRestButton = root.querySelector("[data-mark-rest]");
+  var undoBar = root.querySelector("[data-undo-bar]");
+  var undoText = root.querySelector("[data-undo-text]");
+  var undoButton = root.querySelector("[data-undo]");
 
   var STATUSES = ["present", "late", "excused", "absent"];
   var LABELS = { present: "Present", late: "Late", excused: "Excused", absent: "Absent", "": "Not marked" };
   var ICONS = { present: "#i-check", late: "#i-late", excused: "#i-excused", absent: "#i-cross", "": "#i-clock" };
+  var LONG_PRESS_MS = 500;
   var marks = {};
   var online = {};
   var ended = false;
   var socket;
+  var menuItem = null;
+  var undoIds = null;
+  var pressTimer = null;
+  var longPressed = false;
 
   function items() {
     return grid ? Array.prototype.slice.call(grid.querySelectorAll("[data-student-id]")) : [];
@@ -55,6 +66,7 @@
     item.querySelector(".mark__icon use").setAttribute("href", ICONS[status]);
     item.querySelector("[data-online]").hidden = !online[id];
     button.disabled = ended;
+    item.querySelector("[data-more]").disabled = ended;
   }
 
   function counts() {
@@ -113,6 +125,7 @@
     var item = fragment.querySelector("[data-student-id]");
     item.setAttribute("data-student-id", student._id);
     item.querySelector("[data-name]").textContent = student.name;
+    item.querySelector("[data-more-name]").textContent = student.name;
     return item;
   }
 
@@ -143,6 +156,8 @@
 
   function finish(data) {
     ended = true;
+    closeMenu(false);
+    showUndo("", null);
     if (dialog && dialog.open) {
       dialog.close();
     }
@@ -217,6 +232,30 @@
         paint(item);
       }
       paintCounters();
+    } else if (event === "MARKED_REST") {
+      if (markRestButton) {
+        markRestButton.removeAttribute("aria-busy");
+      }
+      var count = (data.studentIds || []).length;
+      showUndo(
+        count
+          ? "Marked " + count + (count === 1 ? " student " : " students ") + "present."
+          : "Everyone was marked already.",
+        count ? data.studentIds : null
+      );
+    } else if (event === "MARKS_UNDONE") {
+      (data.studentIds || []).forEach(function (id) {
+        delete marks[id];
+        var undone = itemFor(id);
+        if (undone) {
+          paint(undone);
+        }
+      });
+      paintCounters();
+      if (undoIds) {
+        var n = data.studentIds.length;
+        showUndo("Undone: " + n + (n === 1 ? " student is" : " students are") + " not marked again.", null);
+      }
     } else if (event === "PRESENCE") {
       online[data.userId] = Boolean(data.online);
       var who = itemFor(data.userId);
@@ -239,6 +278,9 @@
       items().forEach(function (node) {
         node.querySelector("[data-mark]").removeAttribute("aria-busy");
       });
+      if (markRestButton) {
+        markRestButton.removeAttribute("aria-busy");
+      }
       if (finishButton) {
         finishButton.disabled = false;
       }
@@ -258,22 +300,191 @@
     });
   }
 
+  /* Send one mark; false (and a message) when the socket is down. */
+  function sendMark(item, status) {
+    var id = item.getAttribute("data-student-id");
+    if (!socket.send("ATTENDANCE_MARKED", { studentId: id, status: status, classId: classId })) {
+      showError("Not connected: the mark was not sent. It will work again once reconnected.", "connection");
+      return false;
+    }
+    if (errorKind === "server") {
+      showError("");
+    }
+    item.querySelector("[data-mark]").setAttribute("aria-busy", "true");
+    return true;
+  }
+
+  function menuButtons() {
+    return Array.prototype.slice.call(menu.querySelectorAll("[data-set-status]"));
+  }
+
+  /* Open the status menu under a student; focus the current status (or the first) for the keyboard. */
+  function openMenu(item) {
+    if (!menu || ended) {
+      return;
+    }
+    closeMenu(false);
+    menuItem = item;
+    item.appendChild(menu);
+    menu.setAttribute("aria-label", "Set a status for " + item.querySelector("[data-name]").textContent);
+    menu.hidden = false;
+    item.querySelector("[data-more]").setAttribute("aria-expanded", "true");
+    var current = marks[item.getAttribute("data-student-id")];
+    var buttons = menuButtons();
+    var target = buttons.filter(function (button) {
+      return button.getAttribute("data-set-status") === current;
+    })[0];
+    buttons.forEach(function (button) {
+      button.setAttribute("aria-checked", String(button === target));
+    });
+    (target || buttons[0]).focus();
+  }
+
+  /* Close the menu; `refocus` gives the focus back to the student's button. */
+  function closeMenu(refocus) {
+    if (!menu || !menuItem) {
+      return;
+    }
+    var item = menuItem;
+    menuItem = null;
+    menu.hidden = true;
+    item.querySelector("[data-more]").setAttribute("aria-expanded", "false");
+    if (refocus) {
+      item.querySelector("[data-mark]").focus();
+    }
+  }
+
+  function showUndo(message, studentIds) {
+    if (!undoBar) {
+      return;
+    }
+    undoIds = studentIds;
+    undoText.textContent = message;
+    undoButton.hidden = !studentIds;
+    undoBar.hidden = !message;
+  }
+
   if (grid) {
     grid.addEventListener("click", function (event) {
+      var choice = event.target.closest("[data-set-status]");
+      if (choice) {
+        var chosenFor = menuItem;
+        closeMenu(true);
+        if (chosenFor && !ended) {
+          sendMark(chosenFor, choice.getAttribute("data-set-status"));
+        }
+        return;
+      }
+      var more = event.target.closest("[data-more]");
+      if (more) {
+        var owner = more.closest("[data-student-id]");
+        if (menuItem === owner) {
+          closeMenu(true);
+        } else {
+          openMenu(owner);
+        }
+        return;
+      }
       var button = event.target.closest("[data-mark]");
       if (!button || ended) {
         return;
       }
-      var id = button.closest("[data-student-id]").getAttribute("data-student-id");
-      var next = marks[id] === "present" ? "absent" : "present";
-      if (!socket.send("ATTENDANCE_MARKED", { studentId: id, status: next, classId: classId })) {
-        showError("Not connected: the mark was not sent. It will work again once reconnected.", "connection");
+      if (longPressed) {
+        longPressed = false; // the press opened the menu: it was not a tap
         return;
       }
-      if (errorKind === "server") {
-        showError("");
+      closeMenu(false);
+      var item = button.closest("[data-student-id]");
+      sendMark(item, marks[item.getAttribute("data-student-id")] === "present" ? "absent" : "present");
+    });
+
+    // Press and hold a student (touch or mouse) for the menu; a right click or the context-menu key too.
+    grid.addEventListener("pointerdown", function (event) {
+      var button = event.target.closest("[data-mark]");
+      longPressed = false;
+      if (!button || ended || event.button > 0) {
+        return;
       }
-      button.setAttribute("aria-busy", "true");
+      clearTimeout(pressTimer);
+      pressTimer = setTimeout(function () {
+        longPressed = true;
+        openMenu(button.closest("[data-student-id]"));
+      }, LONG_PRESS_MS);
+    });
+    ["pointerup", "pointerleave", "pointercancel"].forEach(function (type) {
+      grid.addEventListener(type, function () {
+        clearTimeout(pressTimer);
+      });
+    });
+    grid.addEventListener("contextmenu", function (event) {
+      var button = event.target.closest("[data-mark]");
+      if (button && !ended) {
+        event.preventDefault();
+        clearTimeout(pressTimer);
+        if (menuItem !== button.closest("[data-student-id]")) {
+          openMenu(button.closest("[data-student-id]"));
+        }
+      }
+    });
+
+    // The menu from the keyboard: arrows move, Escape closes, Tab leaves.
+    grid.addEventListener("keydown", function (event) {
+      if (!menuItem || !menu.contains(event.target)) {
+        return;
+      }
+      var buttons = menuButtons();
+      var index = buttons.indexOf(document.activeElement);
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        var step = event.key === "ArrowDown" ? 1 : -1;
+        buttons[(index + step + buttons.length) % buttons.length].focus();
+      } else if (event.key === "Home" || event.key === "End") {
+        event.preventDefault();
+        buttons[event.key === "Home" ? 0 : buttons.length - 1].focus();
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        var owner = menuItem;
+        closeMenu(false);
+        owner.querySelector("[data-more]").focus();
+      } else if (event.key === "Tab") {
+        closeMenu(false);
+      }
+    });
+
+    document.addEventListener("click", function (event) {
+      if (menuItem && !menuItem.contains(event.target)) {
+        closeMenu(false);
+      }
+    });
+  }
+
+  if (markRestButton) {
+    markRestButton.addEventListener("click", function () {
+      if (ended) {
+        return;
+      }
+      if (counts().notMarked === 0) {
+        showUndo("Everyone is marked already.", null);
+        return;
+      }
+      if (!socket.send("MARK_REST", { classId: classId })) {
+        showError("Not connected: nobody was marked. Try again once reconnected.", "connection");
+        return;
+      }
+      markRestButton.setAttribute("aria-busy", "true");
+    });
+  }
+
+  if (undoButton) {
+    undoButton.addEventListener("click", function () {
+      if (!undoIds || ended) {
+        return;
+      }
+      if (!socket.send("UNMARK", { classId: classId, studentIds: undoIds })) {
+        showError("Not connected: nothing was undone. Try again once reconnected.", "connection");
+        return;
+      }
+      undoButton.hidden = true;
     });
   }
 
