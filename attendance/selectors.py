@@ -200,3 +200,8 @@ def session_detail(*, session: AttendanceSession) -> dict:
         "endedAt": iso_millis(session.ended_at) if session.ended_at else None,
         "records": [record_data(row) for row in session_records(session=session)],
     }
+
+
+def session_count(*, klass: Class) -> int:
+    """Return how many sessions a class has had, a running one included."""
+    return AttendanceSession.objects.filter(klass=klass).count()
