@@ -7,6 +7,7 @@ Writes the PNGs next to this file.
 """
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -128,10 +129,15 @@ def main() -> None:
                     ("Edsger Dijkstra", 1),
                 ]:
                     for _ in range(clicks):
-                        button = teacher.get_by_role("button", name=student)
+                        button = teacher.get_by_role("button", name=re.compile("^" + student))
                         status = button.get_attribute("data-status")
                         button.click()
                         teacher.locator(f'[data-status]:not([data-status="{status}"])', has_text=student).wait_for()
+                # Late and excused are one more gesture away: the ⋯ menu.
+                for student, status in [("Donald Knuth", "Late"), ("Margaret Hamilton", "Excused")]:
+                    teacher.get_by_role("button", name=f"Late, excused and more for {student}").click()
+                    teacher.get_by_role("menuitemradio", name=status).click()
+                    teacher.locator(f'[data-status="{status.lower()}"]', has_text=student).wait_for()
                 shoot(teacher, "teacher-live-laptop.png")
                 shoot(phones["alan.turing"], "student-phone.png")
                 shoot(phones["katherine.johnson"], "student-waiting-phone.png")
@@ -141,6 +147,19 @@ def main() -> None:
                 teacher_phone.get_by_role("link", name="Resume session").first.click()
                 wait_live(teacher_phone)
                 shoot(teacher_phone, "teacher-live-phone.png")
+
+                # A correction of last week's session, with a note.
+                teacher.goto(f"{server.http}/app/")
+                teacher.get_by_role("link", name=CLASS, exact=True).click()
+                teacher.locator("table tbody tr th a").first.click()
+                record = teacher.locator(".record", has=teacher.get_by_role("heading", name="Barbara Liskov"))
+                record.get_by_label("Status").select_option("excused")
+                record.get_by_label("Note").fill("Doctor's appointment, letter handed in on Monday")
+                record.get_by_role("button", name="Save correction for Barbara Liskov").click()
+                record = teacher.locator(".record", has=teacher.get_by_role("heading", name="Barbara Liskov"))
+                record.get_by_text("1 correction").click()
+                record.scroll_into_view_if_needed()
+                shoot(teacher, "session-correction-laptop.png")
                 browser.close()
         finally:
             server.stop()
