@@ -103,3 +103,16 @@ def signup_allowed(client: str) -> bool:
         return False
     _count(key, limit, window)
     return True
+
+
+def limit_reached(kind: str, *parts: str, limit: int, window: int) -> bool:
+    """Tell whether the attempts of `kind` by `parts` (an account, an address) fill the window.
+
+    The same counters as the login lockout, for other doors that need one (join codes).
+    """
+    return _full(_key(kind, *parts), limit, window)
+
+
+def attempt_record(kind: str, *parts: str, limit: int, window: int) -> int:
+    """Count one attempt of `kind` by `parts` now; return how many the window holds."""
+    return _count(_key(kind, *parts), limit, window)
