@@ -63,7 +63,7 @@ def enrollment_remove(*, klass: Class, student: User) -> bool:
 # Join codes ------------------------------------------------------------------------------
 
 # No 0/O, 1/I/L, 5/S, 8/B: a code read off a projector or a phone is typed right the first time.
-JOIN_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY2346789"
+JOIN_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY234679"
 JOIN_CODE_LENGTH = 8
 
 
