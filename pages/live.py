@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Role
 from accounts.pages import TEACHER_HOME, student_required, teacher_required
 from attendance import services, snapshots
+from attendance.models import Status
 from classes import selectors as class_selectors
 from pages.classes import owned_class
 from reports import history
@@ -55,7 +56,7 @@ def _student_classes(request: HttpRequest) -> list[dict]:
         if session is None:
             entry["state"] = "idle"
         else:
-            entry["state"] = session["status"] if session["status"] in {"present", "absent"} else "waiting"
+            entry["state"] = session["status"] if session["status"] in Status.values else "waiting"
             entry["started_at"] = datetime.fromisoformat(session["startedAt"])
     return entries
 
