@@ -20,6 +20,9 @@ class Class(models.Model):
         default=default_time_zone,
         help_text="IANA name (Europe/Paris): pages, CSV and the chart show session times in it.",
     )
+    # Set while the class is archived: hidden from its teacher's dashboard and its students'
+    # pages, its history kept; cleared when it is restored.
+    archived_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name_plural = "classes"
@@ -27,6 +30,10 @@ class Class(models.Model):
 
     def __str__(self) -> str:
         return self.class_name
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class Enrollment(models.Model):

@@ -23,6 +23,10 @@ class ClassOut(serializers.Serializer):
     studentIds = serializers.ListField(child=serializers.CharField())
 
 
+class ClassManagedOut(ClassOut):
+    archived = serializers.BooleanField()
+
+
 class ClassDetailOut(serializers.Serializer):
     _id = serializers.CharField()
     className = serializers.CharField()
@@ -40,6 +44,11 @@ def class_data(klass: Class) -> dict:
     }
 
 
+def class_managed_data(klass: Class) -> dict:
+    """Shape a class as the management routes answer it: its ids and whether it is archived."""
+    return {**class_data(klass), "archived": klass.archived}
+
+
 def class_detail_data(klass: Class) -> dict:
     """Shape a class with its students' names and emails."""
     return {
@@ -48,10 +57,6 @@ def class_detail_data(klass: Class) -> dict:
         "teacherId": str(klass.teacher_id),
         "students": PersonOut(selectors.roster(klass=klass), many=True).data,
     }
-
-
-class EmptyOut(serializers.Serializer):
-    """`{}`"""
 
 
 class JoinCodeOut(serializers.Serializer):

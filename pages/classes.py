@@ -77,7 +77,9 @@ def _dashboard(request: HttpRequest) -> HttpResponse:
         return redirect("class-page", class_id=str(klass.pk))
     rows = history.dashboard_rows(teacher=request.user)
     status = 400 if request.method == "POST" else 200
-    return render(request, "classes/dashboard.html", {"rows": rows, "form": form}, status=status)
+    archived_count = len(selectors.archived_classes(teacher=request.user))
+    context = {"rows": rows, "form": form, "archived_count": archived_count}
+    return render(request, "classes/dashboard.html", context, status=status)
 
 
 def _search(*, klass: Class, query: str) -> tuple[list[User], int]:
@@ -95,14 +97,16 @@ def join_url(request: HttpRequest, code: str) -> str:
     return request.build_absolute_uri(reverse("join", kwargs={"code": code}))
 
 
-def _class_page(
+def class_page_response(
     request: HttpRequest,
     klass: Class,
     *,
     email_form: AddByEmailForm | None = None,
+    rename_form: ClassForm | None = None,
     status: int = 200,
     **extra,
-):
+) -> HttpResponse:
+    """Draw the class page, with the given forms' errors (and what a form just did, in `extra`)."""
     query = request.GET.get("q", "").strip()[:100]
     roster = selectors.roster(klass=klass)
     rates = history.student_rates(klass=klass, students=roster)
@@ -119,6 +123,7 @@ def _class_page(
         "candidates": candidates,
         "candidate_count": candidate_count,
         "email_form": email_form or AddByEmailForm(),
+        "rename_form": rename_form or ClassForm(prefix="rename", initial={"class_name": klass.class_name}),
         "join_code": code,
         "join_url": join_url(request, code) if code else "",
         "import_form": RosterImportForm(),
@@ -132,7 +137,7 @@ def _class_page(
 @teacher_required
 def class_page(request: HttpRequest, class_id: str) -> HttpResponse:
     """The roster with rates, adding and removing students, sessions, history and chart."""
-    return _class_page(request, owned_class(request, class_id))
+    return class_page_response(request, owned_class(request, class_id))
 
 
 @require_POST
@@ -144,12 +149,12 @@ def student_add(request: HttpRequest, class_id: str) -> HttpResponse:
     if student_id is None:
         form = AddByEmailForm(request.POST)
         if not form.is_valid():
-            return _class_page(request, klass, email_form=form, status=400)
+            return class_page_response(request, klass, email_form=form, status=400)
         email = normalize_email(form.cleaned_data["email"])
         found = User.objects.filter(email=email, role=Role.STUDENT, is_active=True).first()
         if found is None:
             form.add_error("email", "No student account has this email. Ask the student to sign up first.")
-            return _class_page(request, klass, email_form=form, status=400)
+            return class_page_response(request, klass, email_form=form, status=400)
         student_id = str(found.pk)
     try:
         student = services.enrollment_add(klass=klass, student_id=student_id)

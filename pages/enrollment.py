@@ -15,7 +15,7 @@ from classes.models import Class
 from classes.roster_import import decode_roster, parse_roster
 from core.client_address import client_address
 from core.errors import ApplicationError, Messages
-from pages.classes import RosterImportForm, TimeZoneForm, _class_page, owned_class
+from pages.classes import RosterImportForm, TimeZoneForm, class_page_response, owned_class
 
 
 @require_POST
@@ -50,10 +50,10 @@ def roster_import(request: HttpRequest, class_id: str) -> HttpResponse:
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
-            return _class_page(
+            return class_page_response(
                 request, klass, import_rows=rows, import_added=sum(1 for r in rows if r.result == "added")
             )
-    return _class_page(request, klass, import_form=form, status=400)
+    return class_page_response(request, klass, import_form=form, status=400)
 
 
 @require_POST
@@ -63,7 +63,7 @@ def time_zone_change(request: HttpRequest, class_id: str) -> HttpResponse:
     klass = owned_class(request, class_id)
     form = TimeZoneForm(request.POST)
     if not form.is_valid():
-        return _class_page(request, klass, zone_form=form, status=400)
+        return class_page_response(request, klass, zone_form=form, status=400)
     services.class_time_zone_set(klass=klass, time_zone=form.cleaned_data["time_zone"])
     messages.success(request, f"Session times are now shown in {klass.time_zone}.")
     return redirect(f"{klass_url(klass)}#class-settings")

@@ -162,3 +162,13 @@ def test_joining_announces_the_enrollment(auth, klass, student, django_capture_o
         events.student_enrolled.disconnect(receiver)
 
     assert heard == [(klass.pk, student.pk)]
+
+
+def test_the_code_of_an_archived_class_does_not_work_until_it_is_restored(auth, teacher, klass, student):
+    code = services.join_code_set(klass=klass).code
+    services.class_archive(klass=klass)
+
+    assert_error(auth(student).post("/class/join", {"code": code}, format="json"), 404, Messages.INVALID_JOIN_CODE)
+
+    services.class_restore(klass=klass)
+    ok_data(auth(student).post("/class/join", {"code": code}, format="json"))
