@@ -1,6 +1,7 @@
 """The teacher's session page: a finished session's records, corrected with status and note."""
 
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -147,3 +148,15 @@ def test_on_a_running_session_the_page_marks(world):
     record = AttendanceRecord.objects.get(session=running, student=ann)
     assert (record.status, record.note) == ("excused", "Sports day")
     assert not RecordChange.objects.exists()
+
+
+def test_the_session_page_shows_times_in_the_class_time_zone(world):
+    klass = world["klass"]
+    klass.time_zone = "Asia/Tokyo"
+    klass.save(update_fields=["time_zone"])
+    started = world["session"].started_at.astimezone(ZoneInfo("Asia/Tokyo"))
+
+    html = signed_in(world["teacher"]).get(page_url(world)).content.decode()
+
+    assert "times in Asia/Tokyo" in html
+    assert f">{started.day} {started:%b %Y, %H:%M}</time>" in html
