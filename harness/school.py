@@ -66,6 +66,7 @@ class Attempt:
     at: float
     status: int
     body: str = ""
+    seconds: float = 0.0  # until the answer (or the failure)
 
 
 @dataclass
@@ -190,12 +191,13 @@ class School:
             )
         except InvalidStatus as error:
             response = error.response
-            self.attempts.append(Attempt("reconnect", at, response.status_code, response.body.decode(errors="replace")))
+            body = response.body.decode(errors="replace")
+            self.attempts.append(Attempt("reconnect", at, response.status_code, body, time.monotonic() - at))
             raise
         except TimeoutError:
-            self.attempts.append(Attempt("reconnect", at, 0, "handshake timed out"))
+            self.attempts.append(Attempt("reconnect", at, 0, "handshake timed out", time.monotonic() - at))
             raise
-        self.attempts.append(Attempt("reconnect", at, 101))
+        self.attempts.append(Attempt("reconnect", at, 101, seconds=time.monotonic() - at))
         return connection
 
     async def _serve(self, client: Client, connection) -> None:
@@ -361,11 +363,12 @@ class School:
         request = urllib.request.Request(self.http_url + path, headers={"Authorization": token} if token else {})
         try:
             with urllib.request.urlopen(request, timeout=OPEN_TIMEOUT) as response:
-                self.attempts.append(Attempt(kind, at, response.status))
+                self.attempts.append(Attempt(kind, at, response.status, seconds=time.monotonic() - at))
         except urllib.error.HTTPError as error:
-            self.attempts.append(Attempt(kind, at, error.code, error.read().decode(errors="replace")))
+            body = error.read().decode(errors="replace")
+            self.attempts.append(Attempt(kind, at, error.code, body, time.monotonic() - at))
         except OSError as error:
-            self.attempts.append(Attempt(kind, at, 0, repr(error)))
+            self.attempts.append(Attempt(kind, at, 0, repr(error), time.monotonic() - at))
 
     async def _handshake(self, token: str) -> None:
         at = time.monotonic()
@@ -373,12 +376,12 @@ class School:
             connection = await connect(f"{self.ws_url}?token={token}", open_timeout=OPEN_TIMEOUT, ping_interval=None)
         except InvalidStatus as error:
             body = error.response.body.decode(errors="replace")
-            self.attempts.append(Attempt("handshake", at, error.response.status_code, body))
+            self.attempts.append(Attempt("handshake", at, error.response.status_code, body, time.monotonic() - at))
             return
         except (OSError, TimeoutError, WebSocketException) as error:
-            self.attempts.append(Attempt("handshake", at, 0, repr(error)))
+            self.attempts.append(Attempt("handshake", at, 0, repr(error), time.monotonic() - at))
             return
-        self.attempts.append(Attempt("handshake", at, 101))
+        self.attempts.append(Attempt("handshake", at, 101, seconds=time.monotonic() - at))
         with contextlib.suppress(ConnectionClosed):
             await connection.close()
 
@@ -457,6 +460,13 @@ class School:
                 continue
             wrong.append(attempt)
         return wrong
+
+    def slowest(self) -> dict[str, float]:
+        """{kind: seconds} of the slowest request or handshake of each kind."""
+        table: dict[str, float] = {}
+        for attempt in self.attempts:
+            table[attempt.kind] = max(table.get(attempt.kind, 0.0), attempt.seconds)
+        return table
 
     def outcomes(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -18,10 +18,10 @@ from tests.faults.test_database_locked import DatabaseLock
 
 pytestmark = [pytest.mark.server, pytest.mark.redis, pytest.mark.faults]
 
-# Found by the control below: under the Redis pub/sub layer a share of the students (those on
-# the worker without their teacher, it seems) never receive their class's broadcasts, fault or not.
-MISSED_BROADCASTS = pytest.mark.xfail(
-    reason="students on a second worker miss class broadcasts under the Redis layer, even with no fault",
+# Until the channel layer reconnects and re-subscribes by itself, live marking does not come
+# back after Redis restarts empty: marks are saved, and no broadcast reaches anyone.
+NO_RECONNECT = pytest.mark.xfail(
+    reason="the channel layer's pub/sub does not reconnect and re-subscribe after Redis restarts",
     strict=False,
 )
 
@@ -48,7 +48,7 @@ def outage(stop, start, seconds: float):
     return fault
 
 
-@MISSED_BROADCASTS
+@NO_RECONNECT
 async def test_redis_restarted_with_its_data_lost_mid_marking(school_stack, private_redis, tmp_path):
     stack = await asyncio.to_thread(school_stack, private_redis.url)
     school = await school_on(stack)
@@ -58,7 +58,6 @@ async def test_redis_restarted_with_its_data_lost_mid_marking(school_stack, priv
     await run_school_scenario("Redis restarted, data lost", school, restart_redis, database)
 
 
-@MISSED_BROADCASTS
 async def test_redis_unreachable_for_ten_seconds_mid_marking(school_stack, redis_proxy, tmp_path):
     stack = await asyncio.to_thread(school_stack, f"redis://127.0.0.1:{redis_proxy.port}/0")
     school = await school_on(stack)
@@ -68,7 +67,6 @@ async def test_redis_unreachable_for_ten_seconds_mid_marking(school_stack, redis
     await run_school_scenario("Redis unreachable 10 s", school, partition, database)
 
 
-@MISSED_BROADCASTS
 async def test_one_of_two_workers_killed_mid_marking(school_stack, private_redis, tmp_path):
     stack = await asyncio.to_thread(school_stack, private_redis.url)
     school = await school_on(stack)
@@ -84,7 +82,6 @@ async def test_one_of_two_workers_killed_mid_marking(school_stack, private_redis
     assert result.reconnects >= dropped
 
 
-@MISSED_BROADCASTS
 async def test_postgresql_restarted_mid_marking(school_stack, private_redis, private_postgres):
     stack = await asyncio.to_thread(school_stack, private_redis.url, DATABASE_URL=private_postgres.url)
     school = await school_on(stack)
@@ -118,7 +115,6 @@ async def test_sqlite_locked_for_a_while_on_the_embedded_path(tmp_path):
         await asyncio.to_thread(server.stop)
 
 
-@MISSED_BROADCASTS
 async def test_no_fault_every_screen_follows_the_marking(school_stack, private_redis, tmp_path):
     # The control: the same load and the same checks with nothing failing.
     stack = await asyncio.to_thread(school_stack, private_redis.url)
