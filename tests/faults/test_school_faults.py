@@ -18,10 +18,15 @@ from tests.faults.test_database_locked import DatabaseLock
 
 pytestmark = [pytest.mark.server, pytest.mark.redis, pytest.mark.faults]
 
-# Until the channel layer reconnects and re-subscribes by itself, live marking does not come
-# back after Redis restarts empty: marks are saved, and no broadcast reaches anyone.
+# Expected failures until the channel layer recovers by itself. After Redis restarts empty, a
+# handshake is answered 500, marks go unanswered and live marking does not come back; while
+# Redis hangs, a handshake waits about 9 s and the proxy answers 502.
 NO_RECONNECT = pytest.mark.xfail(
-    reason="the channel layer's pub/sub does not reconnect and re-subscribe after Redis restarts",
+    reason="after Redis restarts the channel layer neither reconnects nor re-subscribes; a handshake answers 500",
+    strict=False,
+)
+HANGING_CONNECTS = pytest.mark.xfail(
+    reason="a handshake made while Redis hangs waits for it and the proxy answers 502",
     strict=False,
 )
 
@@ -58,6 +63,7 @@ async def test_redis_restarted_with_its_data_lost_mid_marking(school_stack, priv
     await run_school_scenario("Redis restarted, data lost", school, restart_redis, database)
 
 
+@HANGING_CONNECTS
 async def test_redis_unreachable_for_ten_seconds_mid_marking(school_stack, redis_proxy, tmp_path):
     stack = await asyncio.to_thread(school_stack, f"redis://127.0.0.1:{redis_proxy.port}/0")
     school = await school_on(stack)
