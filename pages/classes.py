@@ -3,6 +3,7 @@
 import csv
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -45,7 +46,18 @@ class RosterImportForm(PageForm):
         widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false", "autocomplete": "off"}),
         help_text="One email per line, “name, email” rows, or a spreadsheet export with an email column.",
     )
-    file = forms.FileField(required=False, label="Or upload a CSV file")
+    file = forms.FileField(
+        required=False,
+        label="Or upload a CSV file",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,text/csv,text/plain"}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        rows, size = settings.ROSTER_IMPORT_MAX_ROWS, settings.ROSTER_IMPORT_MAX_BYTES
+        self.fields[
+            "file"
+        ].help_text = f"UTF-8 text (a spreadsheet's “CSV UTF-8”), at most {rows} rows and {size // 1024} KB."
 
 
 class ClassSettingsForm(PageForm):
