@@ -246,6 +246,12 @@ WS_MAX_MESSAGE_BYTES = int(os.environ.get("WS_MAX_MESSAGE_BYTES", str(64 * 1024)
 WS_RATE_LIMIT_PER_SECOND = float(os.environ.get("WS_RATE_LIMIT_PER_SECOND", "50"))
 WS_RATE_LIMIT_BURST = int(os.environ.get("WS_RATE_LIMIT_BURST", "200"))
 
+# Self check-in: a new code every CHECKIN_ROTATE_SECONDS (at least 2; the previous one stays valid one more
+# period); addresses in CHECKIN_SCHOOL_NETWORKS (the school's own networks, comma-separated
+# CIDRs) are never flagged as "a network unlike the rest of the room".
+CHECKIN_ROTATE_SECONDS = max(2, int(os.environ.get("CHECKIN_ROTATE_SECONDS", "20")))
+CHECKIN_SCHOOL_NETWORKS = env_list("CHECKIN_SCHOOL_NETWORKS", "")
+
 
 def channel_layers(redis_url: str) -> dict:
     """The channel layer: Redis pub/sub when a URL is given, else one process's memory."""
