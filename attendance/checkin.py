@@ -53,8 +53,10 @@ OTHER_NETWORK = "other-network"
 # for `user_id` (a string) and `since` (an aware datetime). No answer: nobody can tell, no flag.
 page_seen_requested = Signal()
 
-HERE = {Status.PRESENT.value}
-KEPT = {Status.PRESENT.value}
+# A student marked so is in the room: nothing to claim.
+HERE = {Status.PRESENT.value, Status.LATE.value}
+# A check-in never changes these (it overrides unmarked and absent only).
+KEPT = HERE | {Status.EXCUSED.value}
 
 
 def clock() -> float:
@@ -173,11 +175,14 @@ def checkin_submit(*, klass: Class, student: User, code: object, device: str = "
 
 
 def _checkin_status(session: AttendanceSession, window: CheckInWindow, moment: float) -> str:
+    threshold = late_threshold(session, window)
+    if threshold is not None and moment >= threshold.timestamp():
+        return Status.LATE.value
     return Status.PRESENT.value
 
 
 def claim_make(*, klass: Class, student: User) -> None:
-    """Tell the teacher a student not marked present is here; a pending claim is not repeated."""
+    """Tell the teacher a student not marked present or late is here; a pending claim is not repeated."""
     session = _running(klass)
     record = _status_of(session, student)
     if record is not None and record.status in HERE:

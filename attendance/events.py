@@ -4,7 +4,8 @@
 - `attendance_marked(session, record)`: a student was marked (the live transport does not
   subscribe: the consumer broadcasts a mark itself, straight after the write, for speed).
 - `session_finished(session, summary, automatic)`: a session ended (DONE, the admin, or
-  the stale-session finisher when `automatic`); `summary` is {present, absent, total}.
+  the stale-session finisher when `automatic`); `summary` is
+  {present, late, excused, absent, total}.
 - `checkin_changed(session, state)`: the teacher opened or closed self check-in; `state` is
   what a student may know of it ({open}).
 - `checked_in(session, record, teacher_state)`: a student checked in with a code and was

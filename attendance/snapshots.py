@@ -3,7 +3,7 @@
 from accounts.models import Role, User
 from attendance.checkin import checkin_state_student, checkin_state_teacher
 from attendance.models import AttendanceRecord, AttendanceSession
-from attendance.selectors import NOT_YET_UPDATED, iso_millis
+from attendance.selectors import NOT_YET_UPDATED, count_statuses, iso_millis
 from classes.models import Class, Enrollment
 
 
@@ -34,16 +34,13 @@ def snapshot_sync(*, user: User, class_ids: list[str]) -> dict:
                     )
                     if student_id in enrolled
                 }
-                present = sum(1 for status in marks.values() if status == "present")
+                counts = count_statuses(marks.values())
+                counts["notMarked"] = len(student_ids) - len(marks)
+                counts["total"] = len(student_ids)
                 entry["session"] = {
                     "startedAt": iso_millis(session.started_at),
                     "marks": marks,
-                    "counts": {
-                        "present": present,
-                        "absent": len(marks) - present,
-                        "notMarked": len(student_ids) - len(marks),
-                        "total": len(student_ids),
-                    },
+                    "counts": counts,
                     "checkIn": checkin_state_teacher(session),
                 }
         elif session is not None:

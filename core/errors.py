@@ -33,7 +33,7 @@ class Messages:
     WS_STUDENT_ONLY = "Forbidden, student event only"
     WS_NO_SESSION = "No active attendance session"
     WS_CLASS_ID_REQUIRED = "classId required"
-    WS_INVALID_STATUS = "Invalid status, expected present or absent"
+    WS_INVALID_STATUS = "Invalid status"
     WS_STUDENT_NOT_ENROLLED = "Student not enrolled in class"
     WS_TOO_LARGE = "Message too large"
     WS_RATE_LIMITED = "Too many messages, slow down"

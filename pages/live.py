@@ -9,12 +9,13 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Role
 from accounts.pages import TEACHER_HOME, student_required, teacher_required
 from attendance import codes, services, snapshots
+from attendance.models import Status
 from classes import selectors as class_selectors
 from pages.classes import owned_class
 from reports import history
 
-# Statuses that need neither a code nor a claim.
-HERE = {"present"}
+# Statuses that need neither a code nor a claim; a check-in never changes an excused one either.
+HERE = {Status.PRESENT.value, Status.LATE.value}
 
 
 @require_POST
@@ -59,10 +60,10 @@ def _student_classes(request: HttpRequest) -> list[dict]:
         if session is None:
             entry["state"] = "idle"
         else:
-            entry["state"] = session["status"] if session["status"] in {"present", "absent"} else "waiting"
+            entry["state"] = session["status"] if session["status"] in Status.values else "waiting"
             entry["started_at"] = datetime.fromisoformat(session["startedAt"])
             here = session["status"] in HERE
-            entry["can_check_in"] = session["checkIn"]["open"] and not here
+            entry["can_check_in"] = session["checkIn"]["open"] and not here and session["status"] != Status.EXCUSED
             entry["claimed"] = session["checkIn"]["claimed"]
             entry["can_claim"] = not here and not entry["claimed"]
     return entries

@@ -245,6 +245,32 @@ def test_a_check_in_overrides_absent_but_keeps_present(auth, teacher, student, k
     assert AttendanceRecord.objects.get(session=session, student=student).marked_at == before
 
 
+def test_late_once_the_teachers_threshold_has_passed(auth, teacher, student, klass, session, clock):
+    classmate = klass_student(klass, exclude=student)
+    assert_ok(open_checkin(auth(teacher), klass, lateAfterMinutes=10))
+    clock.now = session.started_at.timestamp() + 9 * 60 + 59
+    assert assert_ok(check_in(auth(student), klass, code_now(auth(teacher), klass)))["status"] == "present"
+    clock.advance(1)
+    assert assert_ok(check_in(auth(classmate), klass, code_now(auth(teacher), klass)))["status"] == "late"
+    assert AttendanceRecord.objects.get(session=session, student=classmate).status == "late"
+
+
+def test_zero_minutes_makes_every_check_in_late(auth, teacher, student, klass, session, clock):
+    clock.now = session.started_at.timestamp()
+    assert_ok(open_checkin(auth(teacher), klass, lateAfterMinutes=0))
+    assert assert_ok(check_in(auth(student), klass, code_now(auth(teacher), klass)))["status"] == "late"
+
+
+@pytest.mark.parametrize("kept", ["excused", "late", "present"])
+def test_a_check_in_never_overrides_excused_late_or_present(auth, teacher, student, klass, session, clock, kept):
+    services.attendance_mark(session=session, student_id=str(student.pk), status=kept, by=teacher)
+    assert_ok(open_checkin(auth(teacher), klass))
+    assert assert_ok(check_in(auth(student), klass, code_now(auth(teacher), klass)))["status"] == kept
+    record = AttendanceRecord.objects.get(session=session, student=student)
+    assert (record.status, record.marked_by) == (kept, teacher)
+    assert str(student.pk) not in checkin.checkin_state_teacher(session)["checkedIn"]
+
+
 def test_five_wrong_codes_then_429_even_for_the_right_one(auth, teacher, student, klass, session, clock):
     assert_ok(open_checkin(auth(teacher), klass))
     code = code_now(auth(teacher), klass)
@@ -435,6 +461,14 @@ def test_a_student_marked_present_has_nothing_to_claim(auth, teacher, student, k
     services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=teacher)
     assert_error(claim(auth(student), klass), 409, Messages.ALREADY_HERE)
     assert heard == []
+
+
+def test_a_late_student_has_nothing_to_claim_but_an_excused_one_may(auth, teacher, student, klass, session):
+    services.attendance_mark(session=session, student_id=str(student.pk), status="late", by=teacher)
+    assert_error(claim(auth(student), klass), 409, Messages.ALREADY_HERE)
+    services.attendance_mark(session=session, student_id=str(student.pk), status="excused", by=teacher)
+    assert_ok(claim(auth(student), klass))
+    assert checkin.checkin_state_teacher(session)["claims"] == [str(student.pk)]
 
 
 def test_claims_end_with_the_session(auth, teacher, student, klass, session):

@@ -115,6 +115,16 @@ def test_the_students_card_offers_the_code_box_only_while_check_in_is_open(world
     assert 'autocomplete="one-time-code"' in card and 'inputmode="numeric"' in card
 
 
+def test_an_excused_student_gets_no_code_box_but_may_still_say_they_are_here(world):
+    services.attendance_mark(
+        session=world["session"], student_id=str(world["ann"].pk), status="excused", by=world["teacher"]
+    )
+    open_on_page(world)
+    card = signed_in(world["ann"]).get("/app/live/").content.decode().split('<template id="status-template">')[0]
+    assert re.search(r"<form[^>]*data-checkin-form hidden", card)
+    assert re.search(r"<form[^>]*data-claim-form>", card)
+
+
 def test_the_qr_link_fills_in_the_code(world):
     open_on_page(world)
     code = the_code(world)

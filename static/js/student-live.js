@@ -14,8 +14,23 @@
   var historyBody = root.querySelector("[data-history-body]");
   var prefill = { classId: root.getAttribute("data-prefill-class"), code: root.getAttribute("data-prefill-code") };
 
-  var ICONS = { present: "#i-check", absent: "#i-cross", waiting: "#i-clock", idle: "#i-live" };
-  var LABELS = { present: "Present", absent: "Absent", waiting: "Not yet marked", idle: "No session right now" };
+  var STATUSES = ["present", "late", "excused", "absent"];
+  var ICONS = {
+    present: "#i-check",
+    late: "#i-late",
+    excused: "#i-excused",
+    absent: "#i-cross",
+    waiting: "#i-clock",
+    idle: "#i-live",
+  };
+  var LABELS = {
+    present: "Present",
+    late: "Late",
+    excused: "Excused",
+    absent: "Absent",
+    waiting: "Not yet marked",
+    idle: "No session right now",
+  };
   var classes = {};
   var socket;
 
@@ -41,15 +56,15 @@
       return "idle";
     }
     var status = entry.session.status;
-    return status === "present" || status === "absent" ? status : "waiting";
+    return STATUSES.indexOf(status) >= 0 ? status : "waiting";
   }
 
   function detailOf(entry, state) {
     if (entry.finished) {
       return "Session finished: you were recorded " + entry.finished + ".";
     }
-    if (state === "present") {
-      return "Your teacher marked you present.";
+    if (state === "present" || state === "late" || state === "excused") {
+      return "Your teacher marked you " + state + ".";
     }
     if (state === "absent") {
       return "Your teacher marked you absent. Talk to them if this is wrong.";
@@ -94,8 +109,9 @@
   function paintCheckIn(card, entry, state) {
     var session = entry.session;
     var checkIn = (session && session.checkIn) || { open: false, claimed: false };
-    var here = state === "present";
-    card.querySelector("[data-checkin-form]").hidden = !session || !checkIn.open || here;
+    var here = state === "present" || state === "late";
+    // A check-in never changes an excused status: no code box then, "I'm here" still.
+    card.querySelector("[data-checkin-form]").hidden = !session || !checkIn.open || here || state === "excused";
     card.querySelector("[data-claim-form]").hidden = !session || here || checkIn.claimed;
     card.querySelector("[data-claim-wait]").hidden = !session || here || !checkIn.claimed;
     if (!session || here) {
@@ -283,7 +299,8 @@
       }
     } else if (event === "DONE" || event === "SESSION_ENDED") {
       if (entry.session) {
-        entry.finished = entry.session.status === "present" ? "present" : "absent";
+        // Whoever was not marked is recorded absent.
+        entry.finished = STATUSES.indexOf(entry.session.status) >= 0 ? entry.session.status : "absent";
         entry.session = null;
         render(data.classId);
         refreshHistory();
