@@ -100,3 +100,8 @@ def my_attendance(*, klass: Class, student: User) -> str | None:
         return None
     record = AttendanceRecord.objects.filter(session=session, student=student).only("status").first()
     return record.status if record else None
+
+
+def session_count(*, klass: Class) -> int:
+    """Return how many sessions a class has had, a running one included."""
+    return AttendanceSession.objects.filter(klass=klass).count()

@@ -21,7 +21,9 @@ VALID_STATUSES = frozenset(Status.values)
 
 
 def session_start(*, teacher: User, klass: Class) -> AttendanceSession:
-    """Start a session for a class, or return the running one untouched."""
+    """Start a session for a class, or return the running one untouched; an archived class is a 409."""
+    if klass.archived:
+        raise ApplicationError(Messages.CLASS_ARCHIVED, 409)
     session_finish_stale(klass=klass)
     running = session_active(klass=klass)
     if running is not None:

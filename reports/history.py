@@ -143,8 +143,8 @@ def _percent(part: int, whole: int) -> int | None:
 
 
 def dashboard_rows(*, teacher: User) -> list[ClassRow]:
-    """Return the teacher's classes with roster size, running session and sessions held."""
-    classes = list(Class.objects.filter(teacher=teacher).order_by("class_name", "created_at"))
+    """Return the teacher's classes (archived ones left out) with roster size, running session and sessions held."""
+    classes = list(Class.objects.filter(teacher=teacher, archived_at__isnull=True).order_by("class_name", "created_at"))
     class_ids = [klass.pk for klass in classes]
     if not class_ids:
         return []
