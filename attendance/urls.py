@@ -10,4 +10,5 @@ urlpatterns = [
     path("attendance/claim", views.ClaimView.as_view(), name="api-claim"),
     path("class/<str:class_id>/check-in/code", views.CheckInCodeView.as_view(), name="api-checkin-code"),
     path("class/<str:class_id>/my-attendance", views.MyAttendanceView.as_view(), name="api-my-attendance"),
+    path("class/<str:class_id>/policy", views.PolicyView.as_view(), name="api-class-policy"),
 ]
