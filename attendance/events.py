@@ -11,6 +11,11 @@
 - `session_finished(session, summary, automatic)`: a session ended (DONE, the admin, or
   the stale-session finisher when `automatic`); `summary` is
   {present, late, excused, absent, total}.
+- `checkin_changed(session, state)`: the teacher opened or closed self check-in; `state` is
+  what a student may know of it ({open}).
+- `checked_in(session, record, teacher_state)`: a student checked in with a code and was
+  marked; `teacher_state` is the session's check-in state as its teacher sees it (flags included).
+- `claim_made(session, student)`: a student said "I'm here" and waits for the teacher.
 """
 
 from django.dispatch import Signal
@@ -20,3 +25,6 @@ attendance_marked = Signal()
 record_updated = Signal()
 marks_removed = Signal()
 session_finished = Signal()
+checkin_changed = Signal()
+checked_in = Signal()
+claim_made = Signal()

@@ -5,6 +5,7 @@ them and a killed worker loses nothing. A session is running while `is_active` i
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -104,3 +105,79 @@ class RecordChange(models.Model):
         if not self._state.adding:
             raise ValueError("A record change is never rewritten")
         super().save(*args, **kwargs)
+
+
+class CheckInWindow(models.Model):
+    """Self check-in of a running session: its code secret, whether it is open, the late threshold.
+
+    Deleted with everything else of check-in when the session ends (attendance.checkin).
+    """
+
+    session = models.OneToOneField(AttendanceSession, on_delete=models.CASCADE, related_name="checkin_window")
+    # The codes are an HMAC of this and the time period: nothing else is needed to check one.
+    secret = models.CharField(max_length=64)
+    is_open = models.BooleanField(default=False)
+    late_after_minutes = models.PositiveIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"check-in of {self.session}"
+
+
+class CheckIn(models.Model):
+    """One student's self check-in in one running session: wrong codes, the check-in's signals, a claim.
+
+    Kept only while the session runs; `device` and `network` are keyed digests, never the
+    browser's id or the address themselves.
+    """
+
+    session = models.ForeignKey(AttendanceSession, on_delete=models.CASCADE, related_name="checkins")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    failed_attempts = models.PositiveIntegerField(default=0)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    device = models.CharField(max_length=64, blank=True)
+    network = models.CharField(max_length=64, blank=True)
+    on_school_network = models.BooleanField(default=False)
+    previous_code_at_last_second = models.BooleanField(default=False)
+    # None: nobody could tell (no live transport in this process).
+    page_seen = models.BooleanField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claims = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "student"], name="one_checkin_per_student"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} in {self.session}"
+
+
+class ClassPolicy(models.Model):
+    """A class's attendance rules: the rate it requires, what a late counts for, whether excused counts.
+
+    A class without a row has the defaults: no requirement, a late counts as present, an
+    excused session counts as missed (as it did before classes had a policy).
+    """
+
+    klass = models.OneToOneField("classes.Class", on_delete=models.CASCADE, related_name="policy")
+    required_rate = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Percent of sessions a student must attend (1-100); empty: no requirement.",
+    )
+    late_credit = models.PositiveSmallIntegerField(
+        default=100,
+        validators=[MaxValueValidator(100)],
+        help_text="Percent of a session a late arrival counts for: 100 as present, 0 as absent.",
+    )
+    excused_left_out = models.BooleanField(
+        default=False, help_text="Excused sessions are left out of the rate instead of counting as missed."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "class policies"
+
+    def __str__(self) -> str:
+        return f"policy of {self.klass}"

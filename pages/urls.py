@@ -4,11 +4,13 @@ from django.urls import path
 
 from accounts import account_page, reset_pages
 from accounts import pages as account_pages
+from pages import checkin as checkin_pages
 from pages import classes as class_pages
 from pages import enrollment as enrollment_pages
 from pages import live as live_pages
 from pages import manage as manage_pages
 from pages import sessions as session_pages
+from pages import settings as settings_pages
 
 urlpatterns = [
     path("", account_pages.login_page, name="login"),
@@ -37,7 +39,7 @@ urlpatterns = [
     ),
     path("app/classes/<str:class_id>/join-code/", enrollment_pages.join_code_change, name="class-join-code"),
     path("app/classes/<str:class_id>/roster-import/", enrollment_pages.roster_import, name="class-roster-import"),
-    path("app/classes/<str:class_id>/time-zone/", enrollment_pages.time_zone_change, name="class-time-zone"),
+    path("app/classes/<str:class_id>/settings/", settings_pages.class_settings, name="class-settings"),
     path("app/join/", enrollment_pages.join_typed, name="join-typed"),
     path("join/<str:code>", enrollment_pages.join_link, name="join"),
     path("app/classes/<str:class_id>/export.csv", class_pages.export_csv, name="class-export"),
@@ -56,6 +58,12 @@ urlpatterns = [
     path("app/my-classes/<str:class_id>/leave/", manage_pages.student_leave, name="student-leave"),
     path("app/classes/<str:class_id>/start/", live_pages.session_start, name="session-start"),
     path("app/classes/<str:class_id>/live/", live_pages.teacher_live, name="session-live"),
+    path("app/classes/<str:class_id>/check-in/", checkin_pages.projector, name="checkin-projector"),
+    path("app/classes/<str:class_id>/check-in/code/", checkin_pages.projector_code, name="checkin-code"),
+    path("app/classes/<str:class_id>/check-in/open/", checkin_pages.checkin_open, name="checkin-open"),
+    path("app/classes/<str:class_id>/check-in/close/", checkin_pages.checkin_close, name="checkin-close"),
     path("app/live/", live_pages.student_live, name="student-live"),
+    path("app/check-in/", checkin_pages.student_checkin, name="student-checkin"),
+    path("app/claim/", checkin_pages.student_claim, name="student-claim"),
     path("app/history/", live_pages.student_history, name="student-history"),
 ]

@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponse
 
 from attendance import services
-from attendance.models import AttendanceRecord, AttendanceSession, RecordChange
+from attendance.models import AttendanceRecord, AttendanceSession, ClassPolicy, RecordChange
 from core.errors import ApplicationError
 from reports import history
 
@@ -112,3 +112,14 @@ class RecordChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ClassPolicy)
+class ClassPolicyAdmin(admin.ModelAdmin):
+    """Each class's attendance rules (a class without one has the defaults)."""
+
+    list_display = ["klass", "required_rate", "late_credit", "excused_left_out", "updated_at"]
+    list_filter = ["excused_left_out"]
+    search_fields = ["klass__class_name"]
+    autocomplete_fields = ["klass"]
+    readonly_fields = ["updated_at"]

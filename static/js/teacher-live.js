@@ -1,5 +1,5 @@
 /* The teacher's live session view: tap to mark, a menu for late and excused, mark the rest (undoable),
-   live counters and presence, Finish. */
+   live counters and presence, check-ins and claims, Finish. */
 (function () {
   "use strict";
 
@@ -30,6 +30,14 @@
   var LONG_PRESS_MS = 500;
   var marks = {};
   var online = {};
+  // Self check-in: who checked in with the code, their flags, "I'm here" claims waiting.
+  var checkIn = { open: false, lateAfterMinutes: null, checkedIn: {}, flags: {}, claims: {} };
+  var FLAG_TEXTS = {
+    "same-browser": "same browser as another check-in",
+    "previous-code": "used the previous code at its last second",
+    "page-not-open": "their page was not open this session",
+    "other-network": "from a network unlike the room's",
+  };
   var ended = false;
   var socket;
   var menuItem = null;
@@ -67,6 +75,66 @@
     item.querySelector("[data-online]").hidden = !online[id];
     button.disabled = ended;
     item.querySelector("[data-more]").disabled = ended;
+    paintCheckIn(item, id);
+  }
+
+  function paintCheckIn(item, id) {
+    var reasons = checkIn.flags[id] || [];
+    item.querySelector("[data-checked-in]").hidden = !checkIn.checkedIn[id];
+    var flags = item.querySelector("[data-flags]");
+    flags.hidden = reasons.length === 0;
+    flags.querySelector("[data-flags-text]").textContent = reasons.length
+      ? "Worth a look: " +
+        reasons
+          .map(function (reason) {
+            return FLAG_TEXTS[reason] || reason;
+          })
+          .join("; ")
+      : "";
+    var claim = item.querySelector("[data-claim]");
+    claim.hidden = !checkIn.claims[id] || ended;
+    claim.querySelector("[data-confirm]").disabled = ended;
+    claim.querySelector("[data-confirm-status]").textContent = confirmStatus();
+  }
+
+  /* A confirmed claim counts as a check-in would now: late once the threshold has passed. */
+  function confirmStatus() {
+    var minutes = checkIn.lateAfterMinutes;
+    if (minutes === null || minutes === undefined || !startedAt) {
+      return "present";
+    }
+    return Date.now() >= Date.parse(startedAt) + minutes * 60000 ? "late" : "present";
+  }
+
+  function setCheckIn(state) {
+    if (!state) {
+      return;
+    }
+    function set(list) {
+      var map = {};
+      (list || []).forEach(function (id) {
+        map[id] = true;
+      });
+      return map;
+    }
+    checkIn = {
+      open: Boolean(state.open),
+      lateAfterMinutes: state.lateAfterMinutes,
+      checkedIn: set(state.checkedIn),
+      flags: state.flags || {},
+      claims: set(state.claims),
+    };
+    paintPanel();
+  }
+
+  function paintPanel() {
+    var opened = root.querySelector("[data-checkin-opened]");
+    if (!opened) {
+      return;
+    }
+    opened.hidden = !checkIn.open;
+    root.querySelector("[data-checkin-closed]").hidden = checkIn.open;
+    root.querySelector("[data-checkin-count]").textContent = Object.keys(checkIn.checkedIn).length;
   }
 
   function counts() {
@@ -126,6 +194,7 @@
     item.setAttribute("data-student-id", student._id);
     item.querySelector("[data-name]").textContent = student.name;
     item.querySelector("[data-more-name]").textContent = student.name;
+    item.querySelector("[data-confirm-name]").textContent = student.name;
     return item;
   }
 
@@ -189,9 +258,7 @@
       return;
     }
     if (event === "SNAPSHOT") {
-      var entry = (data.classes || []).filter(function (item) {
-        return item.classId === classId;
-      })[0];
+      var entry = LiveSocket.entryFor(data, classId);
       if (!entry) {
         showError("This class is no longer available.", "server");
         return;
@@ -215,6 +282,7 @@
         showError("");
       }
       marks = session.marks || {};
+      setCheckIn(session.checkIn);
       online = {};
       (entry.online || []).forEach(function (id) {
         online[id] = true;
@@ -226,6 +294,7 @@
       paintAll();
     } else if (event === "ATTENDANCE_MARKED") {
       marks[data.studentId] = data.status;
+      delete checkIn.claims[data.studentId]; // any mark settles a claim
       var item = itemFor(data.studentId);
       if (item) {
         item.querySelector("[data-mark]").removeAttribute("aria-busy");
@@ -256,6 +325,18 @@
         var n = data.studentIds.length;
         showUndo("Undone: " + n + (n === 1 ? " student is" : " students are") + " not marked again.", null);
       }
+    } else if (event === "CHECKED_IN") {
+      setCheckIn(data.checkIn);
+      paintAll();
+    } else if (event === "CLAIM") {
+      checkIn.claims[data.studentId] = true;
+      var claimant = itemFor(data.studentId);
+      if (claimant) {
+        paint(claimant);
+      }
+    } else if (event === "CHECK_IN_STATE") {
+      checkIn.open = Boolean(data.open);
+      paintPanel();
     } else if (event === "PRESENCE") {
       online[data.userId] = Boolean(data.online);
       var who = itemFor(data.userId);
@@ -366,6 +447,14 @@
 
   if (grid) {
     grid.addEventListener("click", function (event) {
+      var confirm = event.target.closest("[data-confirm]");
+      if (confirm && !ended) {
+        var claimant = confirm.closest("[data-student-id]").getAttribute("data-student-id");
+        if (!socket.send("ATTENDANCE_MARKED", { studentId: claimant, status: confirmStatus(), classId: classId })) {
+          showError("Not connected: the mark was not sent. It will work again once reconnected.", "connection");
+        }
+        return;
+      }
       var choice = event.target.closest("[data-set-status]");
       if (choice) {
         var chosenFor = menuItem;
