@@ -4,6 +4,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -123,7 +124,8 @@ def login_page(request: HttpRequest) -> HttpResponse:
             login(request, form.user)
             return redirect(_safe_next(request) or home_for(form.user))
         status = 400
-    return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request) or ""}, status=status)
+    context = {"form": form, "next": _safe_next(request) or "", "reset_by_email": settings.PASSWORD_RESET_BY_EMAIL}
+    return render(request, "accounts/login.html", context, status=status)
 
 
 def signup_page(request: HttpRequest) -> HttpResponse:

@@ -1,10 +1,11 @@
-"""Writes and checks on users: signup, login, password change and token revocation."""
+"""Writes and checks on users: signup, login, profile, password change and reset, token revocation."""
 
 import logging
 
 from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError
 from django.db.models import F
 from django.http import HttpRequest
@@ -84,20 +85,38 @@ def _revoke(*, user: User) -> None:
     announce_access_revoked(user_id=user.pk)
 
 
-def change_password(*, user: User, current_password: str, new_password: str, client: str) -> dict[str, str]:
-    """Set a new password, refuse every earlier token, and return fresh tokens for this client.
+def check_current_password(*, user: User, password: str, client: str) -> None:
+    """Check a signed-in user's password through the login lockout (400 `Current password is incorrect`).
 
-    The current password is checked through the login lockout, so a stolen token cannot be
-    used to guess it; a new password must pass the validators (400 otherwise).
+    The lockout means a stolen token or an unattended browser cannot be used to guess it.
     """
     try:
-        user_authenticate(email=user.email, password=current_password, client=client)
+        user_authenticate(email=user.email, password=password, client=client)
     except ApplicationError as exc:
         if exc.message == Messages.INVALID_LOGIN:
             raise ApplicationError(Messages.WRONG_PASSWORD, 400) from None
         raise
+
+
+def change_password(*, user: User, current_password: str, new_password: str, client: str) -> dict[str, str]:
+    """Set a new password, refuse every earlier token, and return fresh tokens for this client.
+
+    The current password is checked through the login lockout; a new password must pass the
+    validators (400 otherwise). Every page session of the user ends too: Django signs a
+    session with the password hash. `POST /auth/password` and the account page both call this.
+    """
+    check_current_password(user=user, password=current_password, client=client)
     if validate_new_password(password=new_password, user=user):
         raise ApplicationError(Messages.INVALID_SCHEMA, 400)
+    set_password_everywhere(user=user, new_password=new_password)
+    return issue_tokens(user)
+
+
+def set_password_everywhere(*, user: User, new_password: str) -> None:
+    """Store a new password and end every token, page session and socket of the user.
+
+    The caller has checked the password against the validators.
+    """
 
     def write() -> None:
         user.set_password(new_password)
@@ -105,7 +124,43 @@ def change_password(*, user: User, current_password: str, new_password: str, cli
         _revoke(user=user)
 
     run_atomic(write)
-    return issue_tokens(user)
+
+
+def change_name(*, user: User, name: str) -> User:
+    """Give a user a new display name (surrounding blanks dropped; empty or over 200 characters: 400)."""
+    name = name.strip()
+    if not name or len(name) > User._meta.get_field("name").max_length:
+        raise ApplicationError(Messages.INVALID_SCHEMA, 400)
+    user.name = name
+    user.save(update_fields=["name"])
+    return user
+
+
+def change_email(*, user: User, password: str, new_email: str, client: str) -> User:
+    """Move a user to a new sign-in email, once the current password is confirmed.
+
+    400 `Current password is incorrect`, or `Email already exists` when another account has it
+    (in any case). Reset links sent to the old address stop working (Django's reset token
+    covers the email).
+    """
+    check_current_password(user=user, password=password, client=client)
+    new_email = normalize_email(new_email)
+    try:
+        validate_email(new_email)
+    except ValidationError:
+        raise ApplicationError(Messages.INVALID_SCHEMA, 400) from None
+    if new_email == user.email:
+        return user
+    if User.objects.filter(email=new_email).exclude(pk=user.pk).exists():
+        raise ApplicationError(Messages.EMAIL_EXISTS, 400)
+    old_email = user.email
+    user.email = new_email
+    try:
+        run_atomic(lambda: user.save(update_fields=["email"]))
+    except IntegrityError:
+        user.email = old_email
+        raise ApplicationError(Messages.EMAIL_EXISTS, 400) from None
+    return user
 
 
 def logout_everywhere(*, user: User) -> None:

@@ -1,4 +1,4 @@
-"""Login lockout and per-client limits, shared by every door (API, sign-in page, admin).
+"""Login lockout and per-client limits, shared by every door (API, sign-in page, admin, reset).
 
 - Failed logins count per (email, client address): ten failures lock that pair for the
   window. A stranger guessing a victim's password locks only the stranger's own address
@@ -6,6 +6,10 @@
 - Failed logins also count per client address across all emails, so one client cannot
   walk through a list of accounts (LOGIN_CLIENT_FAILURE_LIMIT per window).
 - Signups count per client address (SIGNUP_CLIENT_LIMIT per window).
+- Password-reset requests count per client address (PASSWORD_RESET_CLIENT_LIMIT per window,
+  then 429), and reset emails per address mailed to (PASSWORD_RESET_EMAIL_LIMIT: later
+  requests get the same answer but send nothing, so the answer tells nobody whether the
+  account exists and nobody can fill a mailbox).
 
 Successful logins are never counted, so a school behind one NAT signs in at full speed.
 The counts live in the cache (Redis in production). When the cache cannot be reached the
@@ -94,12 +98,28 @@ def reset(email: str, client: str) -> None:
         _unavailable("failures not reset", exc)
 
 
-def signup_allowed(client: str) -> bool:
-    """Count one signup attempt from this client; False once it is over the limit."""
-    key = _key("signups", client)
-    limit, window = settings.SIGNUP_CLIENT_LIMIT, settings.SIGNUP_CLIENT_WINDOW_SECONDS
+def _allowed(kind: str, subject: str, limit: int, window: int) -> bool:
+    """Count one attempt of `kind` by `subject`; False (and not counted) once it is over the limit."""
+    key = _key(kind, subject)
     if _full(key, limit, window):
-        logger.warning("Signup refused for %s: %d signups in %d s", client, limit, window)
+        logger.warning("%s refused for %s: %d in %d s", kind, subject, limit, window)
         return False
     _count(key, limit, window)
     return True
+
+
+def signup_allowed(client: str) -> bool:
+    """Count one signup attempt from this client; False once it is over the limit."""
+    return _allowed("signups", client, settings.SIGNUP_CLIENT_LIMIT, settings.SIGNUP_CLIENT_WINDOW_SECONDS)
+
+
+def reset_request_allowed(client: str) -> bool:
+    """Count one password-reset request from this client; False once it is over the limit."""
+    window = settings.PASSWORD_RESET_WINDOW_SECONDS
+    return _allowed("reset-requests", client, settings.PASSWORD_RESET_CLIENT_LIMIT, window)
+
+
+def reset_email_allowed(email: str) -> bool:
+    """Count one reset email to this address; False once it has had its share of the window."""
+    window = settings.PASSWORD_RESET_WINDOW_SECONDS
+    return _allowed("reset-emails", email, settings.PASSWORD_RESET_EMAIL_LIMIT, window)

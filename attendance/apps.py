@@ -5,3 +5,8 @@ class AttendanceConfig(AppConfig):
     """Attendance sessions, their records and statuses: the domain's rules and the events they announce."""
 
     name = "attendance"
+
+    def ready(self) -> None:
+        from attendance import vetoes
+
+        vetoes.connect()

@@ -4,7 +4,8 @@
 - `attendance_marked(session, record)`: a student was marked (the live transport does not
   subscribe: the consumer broadcasts a mark itself, straight after the write, for speed).
 - `session_finished(session, summary, automatic)`: a session ended (DONE, the admin, or
-  the stale-session finisher when `automatic`); `summary` is {present, absent, total}.
+  the stale-session finisher when `automatic`); `summary` is
+  {present, late, excused, absent, total}.
 """
 
 from django.dispatch import Signal

@@ -13,6 +13,8 @@ class Status(models.TextChoices):
     """A student's attendance in one session."""
 
     PRESENT = "present", "Present"
+    LATE = "late", "Late"
+    EXCUSED = "excused", "Excused"
     ABSENT = "absent", "Absent"
 
 
@@ -28,6 +30,8 @@ class AttendanceSession(models.Model):
     # write the same row and the database serializes them (on SQL and on MongoDB).
     version = models.PositiveIntegerField(default=0)
     present_count = models.PositiveIntegerField(default=0)
+    late_count = models.PositiveIntegerField(default=0)
+    excused_count = models.PositiveIntegerField(default=0)
     absent_count = models.PositiveIntegerField(default=0)
     total_count = models.PositiveIntegerField(default=0)
     finished_automatically = models.BooleanField(default=False)

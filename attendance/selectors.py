@@ -1,5 +1,6 @@
 """Reads on sessions: who is in which, summaries, a student's status."""
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from django.db.models import Count
@@ -58,20 +59,33 @@ def pick_session(sessions: list[AttendanceSession], *, class_id: object = None) 
     return sessions[0]
 
 
-def status_counts(*, session: AttendanceSession) -> dict[str, int]:
-    """Count present and absent records of a session."""
-    counts = {Status.PRESENT.value: 0, Status.ABSENT.value: 0}
-    rows = AttendanceRecord.objects.filter(session=session).values("status").annotate(n=Count("pk"))
-    for row in rows:
-        counts[row["status"]] = row["n"]
+def count_statuses(statuses: Iterable[str]) -> dict[str, int]:
+    """Return {present, late, excused, absent, total}: one count per exact status, `total` their sum."""
+    counts = dict.fromkeys(Status.values, 0)
+    for status in statuses:
+        counts[status] += 1
+    counts["total"] = sum(counts.values())
     return counts
 
 
+def counts_fields(counts: dict[str, int]) -> dict[str, int]:
+    """Map {present, late, excused, absent, total} onto a session's count fields."""
+    return {f"{name}_count": counts[name] for name in (*Status.values, "total")}
+
+
+def session_counts(session: AttendanceSession) -> dict[str, int]:
+    """Return a finished session's stored counts as {present, late, excused, absent, total}."""
+    return {name: getattr(session, f"{name}_count") for name in (*Status.values, "total")}
+
+
 def session_summary(*, session: AttendanceSession) -> dict[str, int]:
-    """Return the contract's TODAY_SUMMARY: marked students only."""
-    counts = status_counts(session=session)
-    present, absent = counts[Status.PRESENT], counts[Status.ABSENT]
-    return {"present": present, "absent": absent, "total": present + absent}
+    """Return TODAY_SUMMARY: one count per status of the students marked so far, `total` their sum."""
+    counts = dict.fromkeys(Status.values, 0)
+    rows = AttendanceRecord.objects.filter(session=session).values("status").annotate(n=Count("pk"))
+    for row in rows:
+        counts[row["status"]] = row["n"]
+    counts["total"] = sum(counts.values())
+    return counts
 
 
 def session_version(*, session: AttendanceSession) -> int:
@@ -131,3 +145,8 @@ def my_attendance(*, klass: Class, student: User) -> str | None:
         return None
     record = AttendanceRecord.objects.filter(session=session, student=student).only("status").first()
     return record.status if record else None
+
+
+def session_count(*, klass: Class) -> int:
+    """Return how many sessions a class has had, a running one included."""
+    return AttendanceSession.objects.filter(klass=klass).count()

@@ -16,4 +16,6 @@ class StartOut(serializers.Serializer):
 
 class MyAttendanceOut(serializers.Serializer):
     classId = serializers.CharField()
-    status = serializers.CharField(allow_null=True, help_text="present, absent, or null when no session ended")
+    status = serializers.CharField(
+        allow_null=True, help_text="present, late, excused, absent, or null when no session ended"
+    )

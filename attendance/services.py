@@ -10,20 +10,22 @@ from django.utils import timezone
 from accounts.models import User
 from attendance import events
 from attendance.models import AttendanceRecord, AttendanceSession, Status
-from attendance.selectors import session_active
+from attendance.selectors import count_statuses, counts_fields, session_active
 from classes.models import Class, Enrollment
 from core.errors import ApplicationError, Messages
 from core.events import send_after_commit
 from core.ids import parse_id
 from core.transactions import run_atomic
 
-VALID_STATUSES = {Status.PRESENT.value, Status.ABSENT.value}
+VALID_STATUSES = frozenset(Status.values)
 # Backends whose mark is the two-statement path (UPDATE ... RETURNING, INSERT ... ON CONFLICT).
 SQL_VENDORS = {"sqlite", "postgresql"}
 
 
 def session_start(*, teacher: User, klass: Class) -> AttendanceSession:
-    """Start a session for a class, or return the running one untouched."""
+    """Start a session for a class, or return the running one untouched; an archived class is a 409."""
+    if klass.archived:
+        raise ApplicationError(Messages.CLASS_ARCHIVED, 409)
     session_finish_stale(klass=klass)
     running = session_active(klass=klass)
     if running is not None:
@@ -158,12 +160,12 @@ def session_finish(
             ],
             batch_size=500,
         )
-        present = sum(1 for s, status in marked.items() if s in roster and status == Status.PRESENT)
-        summary = {"present": present, "absent": len(roster) - present, "total": len(roster)}
+        summary = count_statuses(status for student, status in marked.items() if student in roster)
+        # Everyone not marked otherwise is absent: the unmarked ones were just recorded so.
+        summary["absent"] += len(roster) - summary["total"]
+        summary["total"] = len(roster)
         AttendanceSession.objects.filter(pk=session.pk).update(
-            present_count=summary["present"],
-            absent_count=summary["absent"],
-            total_count=summary["total"],
+            **counts_fields(summary),
             finished_automatically=automatic,
         )
         session.version = version

@@ -2,7 +2,7 @@
 
 from accounts.models import Role, User
 from attendance.models import AttendanceRecord, AttendanceSession
-from attendance.selectors import NOT_YET_UPDATED, iso_millis, session_changes
+from attendance.selectors import NOT_YET_UPDATED, count_statuses, iso_millis, session_changes
 from classes.models import Class, Enrollment
 from core.errors import ApplicationError, Messages
 from core.ids import parse_id
@@ -36,17 +36,10 @@ def snapshot_sync(*, user: User, class_ids: list[str]) -> dict:
                     )
                     if student_id in enrolled
                 }
-                present = sum(1 for status in marks.values() if status == "present")
-                entry["session"] = {
-                    **_session_fields(session),
-                    "marks": marks,
-                    "counts": {
-                        "present": present,
-                        "absent": len(marks) - present,
-                        "notMarked": len(student_ids) - len(marks),
-                        "total": len(student_ids),
-                    },
-                }
+                counts = count_statuses(marks.values())
+                counts["notMarked"] = len(student_ids) - len(marks)
+                counts["total"] = len(student_ids)
+                entry["session"] = {**_session_fields(session), "marks": marks, "counts": counts}
         elif session is not None:
             record = AttendanceRecord.objects.filter(session=session, student=user).first()
             entry["session"] = {

@@ -124,6 +124,8 @@ class Stack:
         env = {
             **self.env,
             "DEBUG": "0",
+            # As deployed, whatever settings module the caller runs under (pytest selects the test one).
+            "DJANGO_SETTINGS_MODULE": "attendance_project.settings.production",
             "JWT_SECRET": self._jwt_secret(),
             "ALLOWED_HOSTS": self.env.get("ALLOWED_HOSTS") or f"{self.host},localhost,127.0.0.1",
             # Caddy on this host forwards the client's address; believe it from loopback only.

@@ -10,6 +10,9 @@ class Class(models.Model):
     class_name = models.CharField(max_length=200)
     teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="classes_taught")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set while the class is archived: hidden from its teacher's dashboard and its students'
+    # pages, its history kept; cleared when it is restored.
+    archived_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name_plural = "classes"
@@ -17,6 +20,10 @@ class Class(models.Model):
 
     def __str__(self) -> str:
         return self.class_name
+
+    @property
+    def archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class Enrollment(models.Model):

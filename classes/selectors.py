@@ -53,10 +53,24 @@ def class_enrolled(*, class_id: object, student: User) -> Class:
 
 
 def class_ids_of(*, user: User) -> list:
-    """Return the keys of every class a user teaches or is enrolled in."""
+    """Return the keys of every class a user teaches or is enrolled in, archived ones left out."""
     if user.role == Role.TEACHER:
-        return list(Class.objects.filter(teacher=user).values_list("pk", flat=True))
-    return list(Enrollment.objects.filter(student=user).values_list("klass_id", flat=True))
+        return list(Class.objects.filter(teacher=user, archived_at__isnull=True).values_list("pk", flat=True))
+    return list(
+        Enrollment.objects.filter(student=user, klass__archived_at__isnull=True).values_list("klass_id", flat=True)
+    )
+
+
+def classes_of_student(*, student: User) -> list[Class]:
+    """Return the classes a student is enrolled in (archived ones left out), with their teachers, by name."""
+    return list(
+        Class.objects.filter(pk__in=class_ids_of(user=student)).select_related("teacher").order_by("class_name", "pk")
+    )
+
+
+def archived_classes(*, teacher: User) -> list[Class]:
+    """Return a teacher's archived classes, most recently archived first."""
+    return list(Class.objects.filter(teacher=teacher, archived_at__isnull=False).order_by("-archived_at"))
 
 
 def memberships(*, user: User) -> dict[str, str]:

@@ -23,6 +23,10 @@ class ClassOut(serializers.Serializer):
     studentIds = serializers.ListField(child=serializers.CharField())
 
 
+class ClassManagedOut(ClassOut):
+    archived = serializers.BooleanField()
+
+
 class ClassDetailOut(serializers.Serializer):
     _id = serializers.CharField()
     className = serializers.CharField()
@@ -38,6 +42,11 @@ def class_data(klass: Class) -> dict:
         "teacherId": str(klass.teacher_id),
         "studentIds": [str(pk) for pk in selectors.roster_ids(klass=klass)],
     }
+
+
+def class_managed_data(klass: Class) -> dict:
+    """Shape a class as the management routes answer it: its ids and whether it is archived."""
+    return {**class_data(klass), "archived": klass.archived}
 
 
 def class_detail_data(klass: Class) -> dict:

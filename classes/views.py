@@ -5,22 +5,26 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsTeacher
-from accounts.serializers import PersonOut
+from accounts.permissions import IsStudent, IsTeacher
+from accounts.serializers import EmptyOut, PersonOut
 from classes import selectors, services
 from classes.serializers import (
     AddStudentIn,
     ClassDetailOut,
     ClassIn,
+    ClassManagedOut,
     ClassOut,
     class_data,
     class_detail_data,
+    class_managed_data,
 )
 from core import schema
 from core.responses import ok
 from core.validation import validated
 
 FORBIDDEN_TEACHER = schema.error("`Forbidden, teacher access required`")
+FORBIDDEN_OWNER = schema.error("`Forbidden, teacher access required` or `Forbidden, not class teacher`")
+SESSION_RUNNING = schema.error("`Session running`: finish the class's session first")
 
 
 class ClassCreateView(APIView):
@@ -66,7 +70,10 @@ class AddStudentView(APIView):
 
 
 class ClassDetailView(APIView):
-    permission_classes = [IsAuthenticated]
+    """GET for its teacher or an enrolled student; PATCH (rename) and DELETE for its teacher."""
+
+    def get_permissions(self):
+        return [IsTeacher()] if self.request.method in {"PATCH", "DELETE"} else [IsAuthenticated()]
 
     @schema.documented(
         summary="A class with its students (its teacher or an enrolled student)",
@@ -81,6 +88,88 @@ class ClassDetailView(APIView):
     def get(self, request: Request, class_id: str) -> Response:
         klass = selectors.class_for_viewer(class_id=class_id, user=request.user)
         return ok(class_detail_data(klass))
+
+    @schema.documented(
+        summary="Rename the teacher's class",
+        request=ClassIn,
+        responses={
+            200: schema.ok("ClassRenamed", ClassManagedOut()),
+            400: schema.INVALID,
+            401: schema.UNAUTHORIZED,
+            403: FORBIDDEN_OWNER,
+            404: schema.CLASS_NOT_FOUND,
+        },
+        tags=["classes"],
+    )
+    def patch(self, request: Request, class_id: str) -> Response:
+        body = validated(ClassIn, request.data)
+        klass = selectors.class_owned(class_id=class_id, teacher=request.user)
+        services.class_rename(klass=klass, class_name=body["className"])
+        return ok(class_managed_data(klass))
+
+    @schema.documented(
+        summary="Delete the teacher's class with its roster, sessions and records",
+        responses={
+            200: schema.ok("ClassDeleted", EmptyOut()),
+            401: schema.UNAUTHORIZED,
+            403: FORBIDDEN_OWNER,
+            404: schema.CLASS_NOT_FOUND,
+            409: SESSION_RUNNING,
+        },
+        tags=["classes"],
+    )
+    def delete(self, request: Request, class_id: str) -> Response:
+        klass = selectors.class_owned(class_id=class_id, teacher=request.user)
+        services.class_delete(klass=klass)
+        return ok({})
+
+
+class ClassArchiveView(APIView):
+    """POST /class/:id/archive (`archive=True`) and POST /class/:id/restore (`archive=False`)."""
+
+    permission_classes = [IsTeacher]
+    archive = True
+
+    @schema.documented(
+        summary=(
+            "Archive the teacher's class (hidden from the dashboard and students' pages, history kept), or restore it"
+        ),
+        responses={
+            200: schema.ok("ClassArchived", ClassManagedOut()),
+            401: schema.UNAUTHORIZED,
+            403: FORBIDDEN_OWNER,
+            404: schema.CLASS_NOT_FOUND,
+            409: SESSION_RUNNING,
+        },
+        tags=["classes"],
+    )
+    def post(self, request: Request, class_id: str) -> Response:
+        klass = selectors.class_owned(class_id=class_id, teacher=request.user)
+        if self.archive:
+            services.class_archive(klass=klass)
+        else:
+            services.class_restore(klass=klass)
+        return ok(class_managed_data(klass))
+
+
+class ClassLeaveView(APIView):
+    permission_classes = [IsStudent]
+
+    @schema.documented(
+        summary="Leave a class the student is enrolled in (not while its session runs)",
+        responses={
+            200: schema.ok("ClassLeft", EmptyOut()),
+            401: schema.UNAUTHORIZED,
+            403: schema.error("`Forbidden, student access required` or `Forbidden, not enrolled in class`"),
+            404: schema.CLASS_NOT_FOUND,
+            409: SESSION_RUNNING,
+        },
+        tags=["classes"],
+    )
+    def post(self, request: Request, class_id: str) -> Response:
+        klass = selectors.class_enrolled(class_id=class_id, student=request.user)
+        services.enrollment_leave(klass=klass, student=request.user)
+        return ok({})
 
 
 class StudentListView(APIView):

@@ -61,9 +61,38 @@ def _roster_changed(kind: str, klass, student) -> None:
         async_to_sync(broadcast.to_user)(str(klass.teacher_id), "ROSTER_CHANGED", {"classId": class_id})
 
 
+def class_archived(*, klass, student_ids: list[str], **kwargs) -> None:
+    """An archived class leaves its students' sockets (UNENROLLED to those that opted in)."""
+    _to_each(student_ids, {"type": broadcast.UNENROLLED, "class_id": str(klass.pk)})
+
+
+def class_restored(*, klass, student_ids: list[str], **kwargs) -> None:
+    """A restored class joins its students' sockets again (ENROLLED to those that opted in)."""
+    _to_each(student_ids, {"type": broadcast.ENROLLED, "class_id": str(klass.pk)})
+
+
+def class_deleted(*, class_id: str, teacher_id: str, student_ids: list[str], **kwargs) -> None:
+    """A deleted class leaves the sockets of its students and its teacher."""
+    _to_each([*student_ids, teacher_id], {"type": broadcast.UNENROLLED, "class_id": class_id})
+
+
+def _to_each(user_ids: list[str], message: dict) -> None:
+    failed = None
+    for user_id in user_ids:
+        try:
+            async_to_sync(broadcast.to_user_sockets)(user_id, message)
+        except broadcast.BroadcastFailed as exc:
+            failed = exc  # tell the others all the same
+    if failed is not None:
+        raise failed
+
+
 def connect() -> None:
     """Subscribe to the domain's events."""
     attendance_events.session_started.connect(session_started, dispatch_uid="live.session_started")
     attendance_events.session_finished.connect(session_finished, dispatch_uid="live.session_finished")
     class_events.student_enrolled.connect(student_enrolled, dispatch_uid="live.student_enrolled")
     class_events.student_unenrolled.connect(student_unenrolled, dispatch_uid="live.student_unenrolled")
+    class_events.class_archived.connect(class_archived, dispatch_uid="live.class_archived")
+    class_events.class_restored.connect(class_restored, dispatch_uid="live.class_restored")
+    class_events.class_deleted.connect(class_deleted, dispatch_uid="live.class_deleted")

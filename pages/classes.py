@@ -57,7 +57,9 @@ def _dashboard(request: HttpRequest) -> HttpResponse:
         return redirect("class-page", class_id=str(klass.pk))
     rows = history.dashboard_rows(teacher=request.user)
     status = 400 if request.method == "POST" else 200
-    return render(request, "classes/dashboard.html", {"rows": rows, "form": form}, status=status)
+    archived_count = len(selectors.archived_classes(teacher=request.user))
+    context = {"rows": rows, "form": form, "archived_count": archived_count}
+    return render(request, "classes/dashboard.html", context, status=status)
 
 
 def _search(*, klass: Class, query: str) -> tuple[list[User], int]:
@@ -70,7 +72,15 @@ def _search(*, klass: Class, query: str) -> tuple[list[User], int]:
     return list(candidates[:SEARCH_LIMIT]), candidates.count()
 
 
-def _class_page(request: HttpRequest, klass: Class, *, email_form: AddByEmailForm | None = None, status: int = 200):
+def class_page_response(
+    request: HttpRequest,
+    klass: Class,
+    *,
+    email_form: AddByEmailForm | None = None,
+    rename_form: ClassForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Draw the class page, with the given forms' errors."""
     query = request.GET.get("q", "").strip()[:100]
     roster = selectors.roster(klass=klass)
     rates = history.student_rates(klass=klass, students=roster)
@@ -86,6 +96,7 @@ def _class_page(request: HttpRequest, klass: Class, *, email_form: AddByEmailFor
         "candidates": candidates,
         "candidate_count": candidate_count,
         "email_form": email_form or AddByEmailForm(),
+        "rename_form": rename_form or ClassForm(prefix="rename", initial={"class_name": klass.class_name}),
     }
     return render(request, "classes/class_page.html", context, status=status)
 
@@ -94,7 +105,7 @@ def _class_page(request: HttpRequest, klass: Class, *, email_form: AddByEmailFor
 @teacher_required
 def class_page(request: HttpRequest, class_id: str) -> HttpResponse:
     """The roster with rates, adding and removing students, sessions, history and chart."""
-    return _class_page(request, owned_class(request, class_id))
+    return class_page_response(request, owned_class(request, class_id))
 
 
 @require_POST
@@ -106,12 +117,12 @@ def student_add(request: HttpRequest, class_id: str) -> HttpResponse:
     if student_id is None:
         form = AddByEmailForm(request.POST)
         if not form.is_valid():
-            return _class_page(request, klass, email_form=form, status=400)
+            return class_page_response(request, klass, email_form=form, status=400)
         email = normalize_email(form.cleaned_data["email"])
         found = User.objects.filter(email=email, role=Role.STUDENT, is_active=True).first()
         if found is None:
             form.add_error("email", "No student account has this email. Ask the student to sign up first.")
-            return _class_page(request, klass, email_form=form, status=400)
+            return class_page_response(request, klass, email_form=form, status=400)
         student_id = str(found.pk)
     try:
         student = services.enrollment_add(klass=klass, student_id=student_id)

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -9,7 +10,9 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Role
 from accounts.pages import TEACHER_HOME, student_required, teacher_required
 from attendance import services, snapshots
+from attendance.models import Status
 from classes import selectors as class_selectors
+from core.errors import ApplicationError, Messages
 from pages.classes import owned_class
 from reports import history
 
@@ -19,7 +22,13 @@ from reports import history
 def session_start(request: HttpRequest, class_id: str) -> HttpResponse:
     """Start the class's session (or keep the running one) and open the live view."""
     klass = owned_class(request, class_id)
-    services.session_start(teacher=request.user, klass=klass)
+    try:
+        services.session_start(teacher=request.user, klass=klass)
+    except ApplicationError as exc:
+        if exc.message != Messages.CLASS_ARCHIVED:
+            raise
+        messages.error(request, f"{klass.class_name} is archived: restore it to take attendance.")
+        return redirect("class-page", class_id=str(klass.pk))
     return redirect("session-live", class_id=str(klass.pk))
 
 
@@ -55,7 +64,7 @@ def _student_classes(request: HttpRequest) -> list[dict]:
         if session is None:
             entry["state"] = "idle"
         else:
-            entry["state"] = session["status"] if session["status"] in {"present", "absent"} else "waiting"
+            entry["state"] = session["status"] if session["status"] in Status.values else "waiting"
             entry["started_at"] = datetime.fromisoformat(session["startedAt"])
     return entries
 

@@ -2,15 +2,29 @@
 
 from django.urls import path
 
+from accounts import account_page, reset_pages
 from accounts import pages as account_pages
 from pages import classes as class_pages
 from pages import live as live_pages
+from pages import manage as manage_pages
 
 urlpatterns = [
     path("", account_pages.login_page, name="login"),
     path("app", account_pages.app_root),
     path("app/signup/", account_pages.signup_page, name="signup"),
     path("app/logout/", account_pages.logout_page, name="logout"),
+    path("app/password/reset/", reset_pages.ResetRequestView.as_view(), name="password-reset"),
+    path("app/password/reset/sent/", reset_pages.ResetSentView.as_view(), name="password-reset-sent"),
+    path("app/password/reset/done/", reset_pages.ResetCompleteView.as_view(), name="password-reset-complete"),
+    path(
+        "app/password/reset/<str:uidb64>/<str:token>/",
+        reset_pages.ResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("app/account/", account_page.account_page, name="account"),
+    path("app/account/name/", account_page.name_change, name="account-name"),
+    path("app/account/email/", account_page.email_change, name="account-email"),
+    path("app/account/password/", account_page.password_change, name="account-password"),
     path("app/", class_pages.dashboard, name="dashboard"),
     path("app/classes/<str:class_id>/", class_pages.class_page, name="class-page"),
     path("app/classes/<str:class_id>/students/add/", class_pages.student_add, name="class-student-add"),
@@ -20,6 +34,13 @@ urlpatterns = [
         name="class-student-remove",
     ),
     path("app/classes/<str:class_id>/export.csv", class_pages.export_csv, name="class-export"),
+    path("app/classes/<str:class_id>/rename/", manage_pages.class_rename, name="class-rename"),
+    path("app/classes/<str:class_id>/archive/", manage_pages.class_archive, name="class-archive"),
+    path("app/classes/<str:class_id>/restore/", manage_pages.class_restore, name="class-restore"),
+    path("app/classes/<str:class_id>/delete/", manage_pages.class_delete, name="class-delete"),
+    path("app/archived/", manage_pages.archived_classes, name="archived-classes"),
+    path("app/my-classes/", manage_pages.student_classes, name="student-classes"),
+    path("app/my-classes/<str:class_id>/leave/", manage_pages.student_leave, name="student-leave"),
     path("app/classes/<str:class_id>/start/", live_pages.session_start, name="session-start"),
     path("app/classes/<str:class_id>/live/", live_pages.teacher_live, name="session-live"),
     path("app/live/", live_pages.student_live, name="student-live"),

@@ -55,6 +55,8 @@ class AttendanceSessionAdmin(admin.ModelAdmin):
         "ended_at",
         "is_active",
         "present_count",
+        "late_count",
+        "excused_count",
         "absent_count",
         "total_count",
     ]

@@ -15,6 +15,10 @@ from core.csv_safety import safe_cell
 
 CSV_HEADER = ["class", "session_started_at", "session_ended_at", "student_name", "student_email", "status", "marked_at"]
 
+# A session counts as attended when the student was there, on time or late. Excused and
+# absent sessions are not attended; both stay in the rate's denominator.
+ATTENDED = frozenset({Status.PRESENT.value, Status.LATE.value})
+
 
 @dataclass(frozen=True)
 class ClassRow:
@@ -34,13 +38,19 @@ class SessionRow:
     started_at: datetime
     ended_at: datetime
     present: int
+    late: int
+    excused: int
     absent: int
     total: int
     automatic: bool
 
     @property
+    def attended(self) -> int:
+        return self.present + self.late
+
+    @property
     def rate(self) -> int | None:
-        return _percent(self.present, self.total)
+        return _percent(self.attended, self.total)
 
 
 @dataclass(frozen=True)
@@ -48,12 +58,12 @@ class StudentRate:
     """A student's attendance over a class's finished sessions."""
 
     student: User
-    present: int
+    attended: int
     sessions: int
 
     @property
     def rate(self) -> int | None:
-        return _percent(self.present, self.sessions)
+        return _percent(self.attended, self.sessions)
 
 
 @dataclass(frozen=True)
@@ -73,24 +83,31 @@ class ClassHistory:
     entries: list[HistoryEntry] = field(default_factory=list)
 
     @property
-    def present(self) -> int:
-        return sum(1 for entry in self.entries if entry.status == Status.PRESENT)
+    def attended(self) -> int:
+        return sum(1 for entry in self.entries if entry.status in ATTENDED)
 
     @property
     def rate(self) -> int | None:
-        return _percent(self.present, len(self.entries))
+        return _percent(self.attended, len(self.entries))
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One status's part of a chart bar."""
+
+    status: str
+    y: float
+    height: float
 
 
 @dataclass(frozen=True)
 class Bar:
-    """One session in the chart: a present bar with the absent bar stacked on it."""
+    """One session in the chart: present at the bottom, then late, excused and absent stacked on it."""
 
     x: float
     width: float
-    present_y: float
-    present_height: float
-    absent_y: float
-    absent_height: float
+    top_y: float
+    segments: list[Segment]
     label_x: float
     label: str
     value: str
@@ -111,13 +128,23 @@ class Chart:
     summary: str
 
 
+CHART_ORDER = (Status.PRESENT.value, Status.LATE.value, Status.EXCUSED.value, Status.ABSENT.value)
+
+
+def _counts_text(row: SessionRow) -> str:
+    parts = [f"{row.present} present"]
+    parts += [f"{getattr(row, status)} {status}" for status in (Status.LATE, Status.EXCUSED) if getattr(row, status)]
+    parts.append(f"{row.absent} absent")
+    return ", ".join(parts)
+
+
 def _percent(part: int, whole: int) -> int | None:
     return round(part * 100 / whole) if whole else None
 
 
 def dashboard_rows(*, teacher: User) -> list[ClassRow]:
-    """Return the teacher's classes with roster size, running session and sessions held."""
-    classes = list(Class.objects.filter(teacher=teacher).order_by("class_name", "created_at"))
+    """Return the teacher's classes (archived ones left out) with roster size, running session and sessions held."""
+    classes = list(Class.objects.filter(teacher=teacher, archived_at__isnull=True).order_by("class_name", "created_at"))
     class_ids = [klass.pk for klass in classes]
     if not class_ids:
         return []
@@ -161,6 +188,8 @@ def class_sessions(*, klass: Class, limit: int | None = None) -> list[SessionRow
             started_at=session.started_at,
             ended_at=session.ended_at,
             present=session.present_count,
+            late=session.late_count,
+            excused=session.excused_count,
             absent=session.absent_count,
             total=session.total_count,
             automatic=session.finished_automatically,
@@ -172,7 +201,7 @@ def class_sessions(*, klass: Class, limit: int | None = None) -> list[SessionRow
 def student_rates(*, klass: Class, students: list[User]) -> dict[str, StudentRate]:
     """Return {studentId: rate} over the class's finished sessions for the given students."""
     session_ids = list(_ended_sessions(klass).values_list("pk", flat=True))
-    present: dict[object, int] = {}
+    attended: dict[object, int] = {}
     counted: dict[object, int] = {}
     if session_ids:
         rows = (
@@ -182,11 +211,11 @@ def student_rates(*, klass: Class, students: list[User]) -> dict[str, StudentRat
         )
         for row in rows:
             counted[row["student_id"]] = counted.get(row["student_id"], 0) + row["n"]
-            if row["status"] == Status.PRESENT:
-                present[row["student_id"]] = row["n"]
+            if row["status"] in ATTENDED:
+                attended[row["student_id"]] = attended.get(row["student_id"], 0) + row["n"]
     return {
         str(student.pk): StudentRate(
-            student=student, present=present.get(student.pk, 0), sessions=counted.get(student.pk, 0)
+            student=student, attended=attended.get(student.pk, 0), sessions=counted.get(student.pk, 0)
         )
         for student in students
     }
@@ -255,7 +284,7 @@ def class_csv_rows(*, klass: Class) -> Iterator[list[str]]:
 
 
 def attendance_chart(*, sessions: list[SessionRow], width: int = 480, height: int = 230) -> Chart | None:
-    """Lay out a stacked bar per session (oldest on the left): present below, absent above."""
+    """Lay out a stacked bar per session (oldest on the left): present, late, excused, absent upwards."""
     if not sessions:
         return None
     ordered = sorted(sessions, key=lambda row: row.started_at)
@@ -271,22 +300,25 @@ def attendance_chart(*, sessions: list[SessionRow], width: int = 480, height: in
     for index, row in enumerate(ordered):
         show_label = (len(ordered) - 1 - index) % label_every == 0
         x = left + slot * index + (slot - bar_width) / 2
-        present_height = row.present / top_value * plot_height
-        absent_height = row.absent / top_value * plot_height
+        segments = []
+        y = bottom
+        for status in CHART_ORDER:
+            height = getattr(row, status) / top_value * plot_height
+            if height:
+                y -= height
+                segments.append(Segment(status=status, y=round(y, 1), height=round(height, 1)))
         local = timezone.localtime(row.started_at)
         label = f"{local.day} {local:%b}"
         bars.append(
             Bar(
                 x=round(x, 1),
                 width=round(bar_width, 1),
-                present_y=round(bottom - present_height, 1),
-                present_height=round(present_height, 1),
-                absent_y=round(bottom - present_height - absent_height, 1),
-                absent_height=round(absent_height, 1),
+                top_y=round(y, 1),
+                segments=segments,
                 label_x=round(x + bar_width / 2, 1),
                 label=label if show_label else "",
-                value=f"{row.present}/{row.total}" if show_values else "",
-                title=f"{local.day} {local:%b %Y %H:%M}: {row.present} present, {row.absent} absent of {row.total}",
+                value=f"{row.attended}/{row.total}" if show_values else "",
+                title=f"{local.day} {local:%b %Y %H:%M}: {_counts_text(row)} of {row.total}",
             )
         )
     tick_values = sorted({0, top_value // 2, top_value}) if top_value > 1 else [0, 1]

@@ -279,3 +279,14 @@ def test_concurrent_starts_of_one_class_share_one_session():
     assert [status for status, _ in results] == [200] * 6, results
     assert len({body["data"]["startedAt"] for _, body in results}) == 1
     assert AttendanceSession.objects.filter(klass=klass).count() == 1
+
+
+@pytest.mark.parametrize("status", ["late", "excused"])
+def test_my_attendance_returns_the_exact_status(auth, teacher, student, klass, status):
+    session = services.session_start(teacher=teacher, klass=klass)
+    services.attendance_mark(session=session, student_id=str(student.pk), status=status, by=teacher)
+    services.session_finish(session=session)
+
+    data = assert_ok(auth(student).get(f"/class/{klass.pk}/my-attendance"))
+
+    assert data == {"classId": str(klass.pk), "status": status}

@@ -50,7 +50,7 @@ def test_finishing_announces_the_summary(heard, klass):
     session = services.session_start(teacher=klass.teacher, klass=klass)
     heard.clear()
     services.session_finish(session=session)
-    assert heard == [("finished", session.pk, {"present": 0, "absent": 2, "total": 2}, False)]
+    assert heard == [("finished", session.pk, {"present": 0, "late": 0, "excused": 0, "absent": 2, "total": 2}, False)]
 
 
 def test_each_mark_is_announced_and_a_refused_one_is_not(heard, klass):
@@ -60,7 +60,7 @@ def test_each_mark_is_announced_and_a_refused_one_is_not(heard, klass):
     services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=klass.teacher)
     services.attendance_mark(session=session, student_id=str(student.pk), status="absent", by=klass.teacher)
     with pytest.raises(ApplicationError):
-        services.attendance_mark(session=session, student_id=str(student.pk), status="late", by=klass.teacher)
+        services.attendance_mark(session=session, student_id=str(student.pk), status="tardy", by=klass.teacher)
     assert heard == [
         ("marked", session.pk, str(student.pk), "present"),
         ("marked", session.pk, str(student.pk), "absent"),
@@ -81,4 +81,4 @@ def test_a_forgotten_session_finished_automatically_says_so(heard, klass):
     heard.clear()
     later = session.started_at + timedelta(hours=settings.SESSION_MAX_HOURS + 1)
     assert services.session_finish_stale(now=later) == 1
-    assert heard == [("finished", session.pk, {"present": 0, "absent": 2, "total": 2}, True)]
+    assert heard == [("finished", session.pk, {"present": 0, "late": 0, "excused": 0, "absent": 2, "total": 2}, True)]

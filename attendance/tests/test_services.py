@@ -40,7 +40,13 @@ def test_a_later_mark_replaces_the_earlier_one(klass):
     for status in ("present", "absent", "present"):
         services.attendance_mark(session=session, student_id=str(student.pk), status=status, by=klass.teacher)
     assert AttendanceRecord.objects.filter(session=session).count() == 1
-    assert selectors.session_summary(session=session) == {"present": 1, "absent": 0, "total": 1}
+    assert selectors.session_summary(session=session) == {
+        "present": 1,
+        "late": 0,
+        "excused": 0,
+        "absent": 0,
+        "total": 1,
+    }
 
 
 def test_each_write_of_a_session_carries_the_next_version_as_its_seq(klass):
@@ -89,7 +95,7 @@ def test_finish_writes_one_record_per_enrolled_student_with_who_and_when(klass):
     services.attendance_mark(session=session, student_id=str(s0.pk), status="present", by=klass.teacher)
     services.attendance_mark(session=session, student_id=str(s1.pk), status="absent", by=klass.teacher)
     summary = services.session_finish(session=session)
-    assert summary == {"present": 1, "absent": 2, "total": 3}
+    assert summary == {"present": 1, "late": 0, "excused": 0, "absent": 2, "total": 3}
     session.refresh_from_db()
     assert not session.is_active and session.ended_at is not None
     assert (session.present_count, session.absent_count, session.total_count) == (1, 2, 3)
@@ -116,7 +122,7 @@ def test_student_removed_mid_session_is_not_in_the_result(klass):
     services.attendance_mark(session=session, student_id=str(s0.pk), status="present", by=klass.teacher)
     enrollment_remove(klass=klass, student=s0)
     summary = services.session_finish(session=session)
-    assert summary == {"present": 0, "absent": 2, "total": 2}
+    assert summary == {"present": 0, "late": 0, "excused": 0, "absent": 2, "total": 2}
     assert not AttendanceRecord.objects.filter(session=session, student=s0).exists()
 
 
@@ -338,11 +344,23 @@ def test_today_summary_counts_each_status_and_totals_them(db):
     students = [make_student(name=f"S{i}") for i in range(5)]
     klass = make_class(teacher=make_teacher(), students=students)
     session = services.session_start(teacher=klass.teacher, klass=klass)
-    assert selectors.session_summary(session=session) == {"present": 0, "absent": 0, "total": 0}
+    assert selectors.session_summary(session=session) == {
+        "present": 0,
+        "late": 0,
+        "excused": 0,
+        "absent": 0,
+        "total": 0,
+    }
     for student, status in zip(students, ("present", "present", "absent", "present"), strict=False):
         services.attendance_mark(session=session, student_id=str(student.pk), status=status, by=klass.teacher)
 
-    assert selectors.session_summary(session=session) == {"present": 3, "absent": 1, "total": 4}
+    assert selectors.session_summary(session=session) == {
+        "present": 3,
+        "late": 0,
+        "excused": 0,
+        "absent": 1,
+        "total": 4,
+    }
 
 
 def test_a_mark_whose_write_fails_after_the_session_row_update_leaves_nothing(klass, monkeypatch):
@@ -365,7 +383,7 @@ def test_a_mark_whose_write_fails_after_the_session_row_update_leaves_nothing(kl
     assert error.value.message == Messages.WS_MARK_FAILED
     assert selectors.student_status(session=session, student=student) == "not yet updated"
     assert AttendanceSession.objects.get(pk=session.pk).version == version
-    assert services.session_finish(session=session) == {"present": 0, "absent": 3, "total": 3}
+    assert services.session_finish(session=session) == {"present": 0, "late": 0, "excused": 0, "absent": 3, "total": 3}
 
 
 def test_a_students_status_is_their_own_in_this_session(klass):
@@ -389,7 +407,7 @@ def test_iso_millis_is_utc_with_milliseconds_and_z():
     assert selectors.iso_millis(datetime(2026, 12, 31, 23, 59, 59, 999, tzinfo=UTC)) == "2026-12-31T23:59:59.000Z"
 
 
-@pytest.mark.parametrize("status", ["late", "PRESENT", "", 1, None])
+@pytest.mark.parametrize("status", ["tardy", "PRESENT", "", 1, None])
 def test_a_mark_with_an_unknown_status_is_refused(klass, status):
     session = services.session_start(teacher=klass.teacher, klass=klass)
     student = students_of(klass)[0]
@@ -447,7 +465,7 @@ def test_a_student_removed_mid_session_keeps_earlier_records_and_the_others_keep
 
     summary = services.session_finish(session=session)
 
-    assert summary == {"present": 1, "absent": 1, "total": 2}
+    assert summary == {"present": 1, "late": 0, "excused": 0, "absent": 1, "total": 2}
     assert not session.is_active and session.ended_at is not None
     assert AttendanceRecord.objects.get(session=earlier, student=s0).status == "present"
     assert AttendanceRecord.objects.get(session=session, student=s1).status == "present"
@@ -480,3 +498,38 @@ def test_sessions_carry_millisecond_times_and_the_sweep_ends_them_at_its_own_tim
 
     session.refresh_from_db()
     assert session.ended_at == sweep_time
+
+
+# Statuses: present, late, excused, absent ------------------------------------------------------
+
+
+def test_late_and_excused_are_recorded_and_counted_apart(klass):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    s0, s1, s2 = students_of(klass)
+    for student, status in ((s0, "late"), (s1, "excused"), (s2, "present")):
+        services.attendance_mark(session=session, student_id=str(student.pk), status=status, by=klass.teacher)
+
+    assert selectors.session_summary(session=session) == {
+        "present": 1,
+        "late": 1,
+        "excused": 1,
+        "absent": 0,
+        "total": 3,
+    }
+    assert selectors.student_status(session=session, student=s0) == "late"
+    assert selectors.student_status(session=session, student=s1) == "excused"
+
+
+def test_finish_counts_each_status_and_stores_the_counts(klass):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    s0, s1, _ = students_of(klass)
+    services.attendance_mark(session=session, student_id=str(s0.pk), status="late", by=klass.teacher)
+    services.attendance_mark(session=session, student_id=str(s1.pk), status="excused", by=klass.teacher)
+
+    summary = services.session_finish(session=session)
+
+    assert summary == {"present": 0, "late": 1, "excused": 1, "absent": 1, "total": 3}
+    session.refresh_from_db()
+    assert selectors.session_counts(session) == {"present": 0, "late": 1, "excused": 1, "absent": 1, "total": 3}
+    assert selectors.my_attendance(klass=klass, student=s0) == "late"
+    assert selectors.my_attendance(klass=klass, student=s1) == "excused"

@@ -194,6 +194,43 @@ SIGNUP_CLIENT_WINDOW_SECONDS = int(os.environ.get("SIGNUP_CLIENT_WINDOW_SECONDS"
 # Reverse proxies whose X-Forwarded-For names the client (addresses or networks).
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 
+# Email and password reset ------------------------------------------------------------
+
+
+def email_settings(url: str, *, debug: bool) -> dict:
+    """Django's EMAIL_* settings from one EMAIL_URL (smtp://, smtp+tls://, smtps://, consolemail://...).
+
+    Unset: the console backend (the message, reset link included, is printed to the server's
+    output), and password reset by email is offered only under DEBUG (`make run`), so that a
+    deployment without mail never writes reset links into its logs.
+    """
+    if not url:
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend", "PASSWORD_RESET_BY_EMAIL": debug}
+    import environ
+
+    try:
+        config = environ.Env.email_url_config(url)
+    except (ImproperlyConfigured, ValueError) as exc:
+        raise ImproperlyConfigured(f"EMAIL_URL is not a valid email URL: {exc}") from None
+    options = config.pop("OPTIONS", {})
+    config = {key: value for key, value in config.items() if value not in (None, "")}
+    for flag in ("TLS", "SSL"):
+        if str(options.get(flag, "")).lower() in {"1", "true", "yes", "on"}:
+            config[f"EMAIL_USE_{flag}"] = True
+    return {**config, "PASSWORD_RESET_BY_EMAIL": True}
+
+
+_email = email_settings(os.environ.get("EMAIL_URL", ""), debug=DEBUG)
+PASSWORD_RESET_BY_EMAIL = _email.pop("PASSWORD_RESET_BY_EMAIL")
+globals().update(_email)
+EMAIL_TIMEOUT = 10  # seconds: a mail server that hangs must not hold a request for long
+DEFAULT_FROM_EMAIL = os.environ.get("EMAIL_FROM") or "Live attendance <no-reply@localhost>"
+# How long a reset link works; using it once also ends it (the token covers the password).
+PASSWORD_RESET_TIMEOUT = int(float(os.environ.get("PASSWORD_RESET_MINUTES", "60")) * 60)
+PASSWORD_RESET_CLIENT_LIMIT = int(os.environ.get("PASSWORD_RESET_CLIENT_LIMIT", "20"))
+PASSWORD_RESET_EMAIL_LIMIT = int(os.environ.get("PASSWORD_RESET_EMAIL_LIMIT", "3"))
+PASSWORD_RESET_WINDOW_SECONDS = int(os.environ.get("PASSWORD_RESET_WINDOW_SECONDS", str(60 * 60)))
+
 # REST API and JWT ---------------------------------------------------------------------
 
 REST_FRAMEWORK = {

@@ -16,3 +16,6 @@ CACHES = caches(REDIS_URL)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+# pytest-django swaps in the locmem mail backend: its outbox is the mail server.
+PASSWORD_RESET_BY_EMAIL = True

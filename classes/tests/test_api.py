@@ -425,9 +425,11 @@ def test_order_owner_with_unknown_student_is_404(auth, teacher, klass):
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("DELETE", "/class/1"),
         ("PUT", "/class/1"),
         ("POST", "/class/1"),
+        ("GET", "/class/1/archive"),
+        ("DELETE", "/class/1/restore"),
+        ("PUT", "/class/1/archive"),
         ("GET", "/class"),
         ("GET", "/class/1/add-student"),
         ("POST", "/students"),

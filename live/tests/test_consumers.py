@@ -234,7 +234,7 @@ async def test_done_persists_every_enrolled_student_and_ends_the_session(world):
 async def test_marking_bad_status_or_foreign_student_is_an_error(world):
     teacher = await connect(world["teacher"])
     alice = await connect(world["alice"])
-    await teacher.send("ATTENDANCE_MARKED", {"studentId": str(world["alice"].pk), "status": "late"})
+    await teacher.send("ATTENDANCE_MARKED", {"studentId": str(world["alice"].pk), "status": "tardy"})
     await teacher.error(Messages.WS_INVALID_STATUS)
     await teacher.send("ATTENDANCE_MARKED", {"studentId": str(world["carol"].pk), "status": "present"})
     await teacher.error(Messages.WS_STUDENT_NOT_ENROLLED)
@@ -334,7 +334,14 @@ async def test_subscribe_gives_a_snapshot_and_then_session_and_presence_events(w
     snapshot = await teacher.expect("SNAPSHOT", role="teacher")
     [entry] = snapshot["classes"]
     assert entry["classId"] == str(world["klass"].pk)
-    assert entry["session"]["counts"] == {"present": 0, "absent": 0, "notMarked": 2, "total": 2}
+    assert entry["session"]["counts"] == {
+        "present": 0,
+        "late": 0,
+        "excused": 0,
+        "absent": 0,
+        "notMarked": 2,
+        "total": 2,
+    }
     assert {s["name"] for s in entry["students"]} == {"Alice", "Bob"}
     assert entry["online"] == []
 
@@ -541,3 +548,60 @@ async def test_a_session_finished_automatically_is_announced_to_opted_in_clients
     await base.nothing()
     await opted_in.close()
     await base.close()
+
+
+# Statuses: late and excused ------------------------------------------------------------
+
+
+async def test_late_and_excused_marks_are_broadcast_counted_and_seen_by_the_student(world):
+    teacher = await connect(world["teacher"])
+    alice = await connect(world["alice"])
+    bob = await connect(world["bob"])
+    carol = await connect(world["carol"])
+    alice_id, bob_id = str(world["alice"].pk), str(world["bob"].pk)
+
+    await teacher.send("ATTENDANCE_MARKED", {"studentId": alice_id, "status": "late"})
+    for client in (teacher, alice, bob):
+        await client.expect("ATTENDANCE_MARKED", studentId=alice_id, status="late")
+    await teacher.send("ATTENDANCE_MARKED", {"studentId": bob_id, "status": "excused"})
+    for client in (teacher, alice, bob):
+        await client.expect("ATTENDANCE_MARKED", studentId=bob_id, status="excused")
+
+    await teacher.send("TODAY_SUMMARY")
+    for client in (teacher, alice, bob):
+        await client.expect("TODAY_SUMMARY", present=0, late=1, excused=1, absent=0, total=2)
+    await alice.send("MY_ATTENDANCE")
+    await alice.expect("MY_ATTENDANCE", status="late")
+    await bob.send("MY_ATTENDANCE")
+    await bob.expect("MY_ATTENDANCE", status="excused")
+
+    await teacher.send("DONE")
+    for client in (teacher, alice, bob):
+        await client.expect("DONE", message="Attendance persisted", present=0, late=1, excused=1, absent=0, total=2)
+    await carol.nothing()
+    for client in (teacher, alice, bob, carol):
+        await client.close()
+
+
+async def test_a_base_client_sees_zero_late_and_excused(world):
+    teacher = await connect(world["teacher"])
+    await teacher.send("ATTENDANCE_MARKED", {"studentId": str(world["alice"].pk), "status": "present"})
+    await teacher.expect("ATTENDANCE_MARKED", status="present")
+    await teacher.send("TODAY_SUMMARY")
+    summary = await teacher.expect("TODAY_SUMMARY", present=1, absent=0, total=1)
+    assert (summary["late"], summary["excused"]) == (0, 0)
+    await teacher.send("DONE")
+    await teacher.expect("DONE", present=1, late=0, excused=0, absent=1, total=2)
+    await teacher.close()
+
+
+@pytest.mark.parametrize("status", ["tardy", "LATE", "Excused", "", None, 3])
+async def test_any_other_status_is_invalid_and_records_nothing(world, status):
+    teacher = await connect(world["teacher"])
+    alice = await connect(world["alice"])
+    await teacher.send("ATTENDANCE_MARKED", {"studentId": str(world["alice"].pk), "status": status})
+    await teacher.error("Invalid status")
+    await alice.nothing()
+    assert not await sync_to_async(AttendanceRecord.objects.exists)()
+    await teacher.close()
+    await alice.close()

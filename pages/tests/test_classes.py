@@ -278,7 +278,10 @@ def test_history_counts_rates_and_chart(world):
     assert re.search(r"Ben Baker.*?<strong>67%</strong>.*?2 of 3", roster, re.S)
     history = html[html.index('id="history-title"') :]
     rows = re.findall(
-        r"<tr>\s*<th scope=\"row\">.*?</th>\s*<td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>([^<]+)</td>", history, re.S
+        r"<tr>\s*<th scope=\"row\">.*?</th>\s*<td>(\d+)</td>\s*<td>\d+</td>\s*<td>\d+</td>"
+        r"\s*<td>(\d+)</td>\s*<td>([^<]+)</td>",
+        history,
+        re.S,
     )
     assert rows == [("1", "1", "50%"), ("1", "1", "50%"), ("2", "0", "100%")]  # newest first
     svg = history[history.index("<svg") : history.index("</svg>")]
@@ -365,3 +368,23 @@ def test_csv_of_a_class_without_sessions_is_just_the_header(world):
     assert response.content.decode().splitlines() == [
         '"class","session_started_at","session_ended_at","student_name","student_email","status","marked_at"'
     ]
+
+
+def test_history_table_chart_and_csv_show_late_and_excused(world):
+    klass, ann, ben = world["klass"], world["ann"], world["ben"]
+    finished_session(klass, {ann: "late", ben: "excused"})
+    client = signed_in(world["teacher"])
+
+    html = client.get(f"/app/classes/{klass.pk}/").content.decode()
+    rows = list(csv.reader(io.StringIO(client.get(f"/app/classes/{klass.pk}/export.csv").content.decode())))
+
+    history = html[html.index('id="history-title"') :]
+    assert re.search(r"<th scope=\"col\">Late</th><th scope=\"col\">Excused</th>", history)
+    cells = re.findall(r"<td>([^<]+)</td>", history[history.index("<tbody>") :])
+    assert cells[:5] == ["0", "1", "1", "0", "50%"]  # present, late, excused, absent, rate
+    assert 'class="chart__late"' in history and 'class="chart__excused"' in history
+    assert "Late (solid orange)" in history
+    roster = html[html.index('id="roster-title"') : html.index('id="add-title"')]
+    assert re.search(r"Ann Archer.*?<strong>100%</strong>", roster, re.S)
+    assert re.search(r"Ben Baker.*?<strong>0%</strong>", roster, re.S)
+    assert sorted(row[5] for row in rows[1:]) == ["excused", "late"]

@@ -92,7 +92,7 @@ def test_live_view_shows_every_student_with_marks_and_counters(world):
     assert mark_buttons(html) == {"Ann Archer": "none", "Ben Baker": "absent"}
     assert "Cleo Clark" not in html
     counts = dict(re.findall(r'data-count="(\w+)">(\d+)<', html))
-    assert counts == {"present": "0", "absent": "1", "notMarked": "1"}
+    assert counts == {"present": "0", "late": "0", "excused": "0", "absent": "1", "notMarked": "1"}
     assert f'data-class-id="{klass.pk}"' in html
     assert "data-finish-dialog" in html and "Finish and save" in html
     assert "/static/js/live-socket.js" in html and "/static/js/teacher-live.js" in html
@@ -227,8 +227,8 @@ def test_student_rates_count_finished_sessions_only(world):
 
     rates = history.student_rates(klass=klass, students=[ann, ben])
 
-    assert (rates[str(ann.pk)].present, rates[str(ann.pk)].sessions, rates[str(ann.pk)].rate) == (2, 2, 100)
-    assert (rates[str(ben.pk)].present, rates[str(ben.pk)].sessions, rates[str(ben.pk)].rate) == (1, 2, 50)
+    assert (rates[str(ann.pk)].attended, rates[str(ann.pk)].sessions, rates[str(ann.pk)].rate) == (2, 2, 100)
+    assert (rates[str(ben.pk)].attended, rates[str(ben.pk)].sessions, rates[str(ben.pk)].rate) == (1, 2, 50)
 
 
 def test_chart_bars_are_proportional_and_oldest_first(world):
@@ -238,11 +238,12 @@ def test_chart_bars_are_proportional_and_oldest_first(world):
 
     chart = history.attendance_chart(sessions=history.class_sessions(klass=klass))
 
-    full, half = chart.bars
+    full, half = ({segment.status: segment.height for segment in bar.segments} for bar in chart.bars)
     assert [bar.value for bar in chart.bars] == ["2/2", "1/2"]
-    assert full.absent_height == 0
-    assert half.present_height == pytest.approx(full.present_height / 2, abs=0.2)
-    assert half.absent_height == pytest.approx(half.present_height, abs=0.2)
+    assert "absent" not in full
+    assert half["present"] == pytest.approx(full["present"] / 2, abs=0.2)
+    assert half["absent"] == pytest.approx(half["present"], abs=0.2)
+    full, half = chart.bars
     assert full.x < half.x
     assert history.attendance_chart(sessions=[]) is None
 
@@ -282,3 +283,50 @@ async def test_removing_a_student_from_the_page_unsubscribes_their_socket():
     await sync_to_async(services.session_start)(teacher=teacher, klass=klass)
     await socket.nothing()
     await socket.close()
+
+
+# Late and excused ----------------------------------------------------------------------------
+
+
+def test_live_view_and_student_page_show_late_and_excused(world):
+    klass, ann, ben = world["klass"], world["ann"], world["ben"]
+    session = services.session_start(teacher=world["teacher"], klass=klass)
+    services.attendance_mark(session=session, student_id=str(ann.pk), status="late", by=world["teacher"])
+    services.attendance_mark(session=session, student_id=str(ben.pk), status="excused", by=world["teacher"])
+
+    teacher_html = signed_in(world["teacher"]).get(f"/app/classes/{klass.pk}/live/").content.decode()
+    ann_html = signed_in(ann).get("/app/live/").content.decode()
+    ben_html = signed_in(ben).get("/app/live/").content.decode()
+
+    assert mark_buttons(teacher_html) == {"Ann Archer": "late", "Ben Baker": "excused"}
+    counts = dict(re.findall(r'data-count="(\w+)">(\d+)<', teacher_html))
+    assert counts == {"present": "0", "late": "1", "excused": "1", "absent": "0", "notMarked": "0"}
+    assert status_cards(ann_html)["Chemistry"] == ("late", "Late")
+    assert status_cards(ben_html)["Chemistry"] == ("excused", "Excused")
+
+
+def test_history_shows_exact_statuses_and_counts_late_as_attended(world):
+    ann = world["ann"]
+    finish(world["klass"], {ann: "late"}, days_ago=3)
+    finish(world["klass"], {ann: "excused"}, days_ago=2)
+    finish(world["klass"], {ann: "present"}, days_ago=1)
+
+    html = signed_in(ann).get("/app/history/").content.decode()
+
+    assert re.findall(r"pill--(\w+)", html) == ["present", "excused", "late"]
+    assert "<strong>67%</strong> attended · 2 of 3 sessions" in html
+    rates = history.student_rates(klass=world["klass"], students=[ann])
+    assert (rates[str(ann.pk)].attended, rates[str(ann.pk)].sessions) == (2, 3)
+
+
+def test_chart_stacks_each_status_in_its_own_segment(world):
+    klass, ann, ben = world["klass"], world["ann"], world["ben"]
+    finish(klass, {ann: "late", ben: "excused"})
+
+    [bar] = history.attendance_chart(sessions=history.class_sessions(klass=klass)).bars
+
+    heights = {segment.status: segment.height for segment in bar.segments}
+    assert set(heights) == {"late", "excused"}
+    assert heights["late"] == pytest.approx(heights["excused"])
+    assert bar.value == "1/2"
+    assert "0 present, 1 late, 1 excused, 0 absent of 2" in bar.title

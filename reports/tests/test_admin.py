@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -155,3 +156,18 @@ def test_finish_action_finishes_every_selected_session_when_live_updates_are_dow
     assert response.status_code == 200
     assert "Finished 2 sessions." in response.content.decode()
     assert not AttendanceSession.objects.filter(is_active=True).exists()
+
+
+def test_changelist_shows_late_and_excused_counts(db):
+    teacher = make_teacher()
+    ann, ben = make_student(name="Ann Archer"), make_student(name="Ben Baker")
+    klass = make_class(teacher=teacher, students=[ann, ben], name="Greek")
+    session = services.session_start(teacher=teacher, klass=klass)
+    services.attendance_mark(session=session, student_id=str(ann.pk), status="late", by=teacher)
+    services.attendance_mark(session=session, student_id=str(ben.pk), status="excused", by=teacher)
+    services.session_finish(session=session)
+
+    page = admin_client().get(CHANGELIST).content.decode()
+
+    assert "column-late_count" in page and "column-excused_count" in page
+    assert re.search(r'field-late_count">1<', page) and re.search(r'field-excused_count">1<', page)

@@ -13,8 +13,23 @@
   var noClasses = root.querySelector("[data-no-classes]");
   var historyBody = root.querySelector("[data-history-body]");
 
-  var ICONS = { present: "#i-check", absent: "#i-cross", waiting: "#i-clock", idle: "#i-live" };
-  var LABELS = { present: "Present", absent: "Absent", waiting: "Not yet marked", idle: "No session right now" };
+  var STATUSES = ["present", "late", "excused", "absent"];
+  var ICONS = {
+    present: "#i-check",
+    late: "#i-late",
+    excused: "#i-excused",
+    absent: "#i-cross",
+    waiting: "#i-clock",
+    idle: "#i-live",
+  };
+  var LABELS = {
+    present: "Present",
+    late: "Late",
+    excused: "Excused",
+    absent: "Absent",
+    waiting: "Not yet marked",
+    idle: "No session right now",
+  };
   var classes = {};
   var socket;
 
@@ -40,15 +55,15 @@
       return "idle";
     }
     var status = entry.session.status;
-    return status === "present" || status === "absent" ? status : "waiting";
+    return STATUSES.indexOf(status) >= 0 ? status : "waiting";
   }
 
   function detailOf(entry, state) {
     if (entry.finished) {
       return "Session finished: you were recorded " + entry.finished + ".";
     }
-    if (state === "present") {
-      return "Your teacher marked you present.";
+    if (state === "present" || state === "late" || state === "excused") {
+      return "Your teacher marked you " + state + ".";
     }
     if (state === "absent") {
       return "Your teacher marked you absent. Talk to them if this is wrong.";
@@ -175,7 +190,8 @@
       render(data.classId);
     } else if (event === "DONE" || event === "SESSION_ENDED") {
       if (entry.session) {
-        entry.finished = entry.session.status === "present" ? "present" : "absent";
+        // Whoever was not marked is recorded absent.
+        entry.finished = STATUSES.indexOf(entry.session.status) >= 0 ? entry.session.status : "absent";
         entry.session = null;
         render(data.classId);
         refreshHistory();

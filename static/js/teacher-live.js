@@ -18,8 +18,9 @@
   var marking = root.querySelector("[data-marking]");
   var toolbar = root.querySelector("[data-toolbar]");
 
-  var LABELS = { present: "Present", absent: "Absent", "": "Not marked" };
-  var ICONS = { present: "#i-check", absent: "#i-cross", "": "#i-clock" };
+  var STATUSES = ["present", "late", "excused", "absent"];
+  var LABELS = { present: "Present", late: "Late", excused: "Excused", absent: "Absent", "": "Not marked" };
+  var ICONS = { present: "#i-check", late: "#i-late", excused: "#i-excused", absent: "#i-cross", "": "#i-clock" };
   var marks = {};
   var online = {};
   var ended = false;
@@ -57,19 +58,25 @@
   }
 
   function counts() {
-    var total = 0;
-    var present = 0;
-    var absent = 0;
+    var result = { present: 0, late: 0, excused: 0, absent: 0, notMarked: 0, total: 0 };
     items().forEach(function (item) {
       var status = marks[item.getAttribute("data-student-id")];
-      total += 1;
-      if (status === "present") {
-        present += 1;
-      } else if (status === "absent") {
-        absent += 1;
-      }
+      result.total += 1;
+      result[STATUSES.indexOf(status) >= 0 ? status : "notMarked"] += 1;
     });
-    return { present: present, absent: absent, notMarked: total - present - absent, total: total };
+    return result;
+  }
+
+  function countsText(current) {
+    var parts = [current.present + " present"];
+    if (current.late) {
+      parts.push(current.late + " late");
+    }
+    if (current.excused) {
+      parts.push(current.excused + " excused");
+    }
+    parts.push(current.absent + " absent");
+    return parts.join(", ");
   }
 
   function paintCounters() {
@@ -89,7 +96,7 @@
     if (finishText) {
       finishText.textContent =
         current.notMarked === 0
-          ? "Every student is marked: " + current.present + " present, " + current.absent + " absent."
+          ? "Every student is marked: " + countsText(current) + "."
           : current.notMarked +
             (current.notMarked === 1 ? " student is" : " students are") +
             " not marked yet and will be recorded absent.";
@@ -140,9 +147,9 @@
       dialog.close();
     }
     if (summary) {
-      summary.querySelector('[data-final="present"]').textContent = data.present;
-      summary.querySelector('[data-final="absent"]').textContent = data.absent;
-      summary.querySelector('[data-final="total"]').textContent = data.total;
+      ["present", "late", "excused", "absent", "total"].forEach(function (name) {
+        summary.querySelector('[data-final="' + name + '"]').textContent = data[name] || 0;
+      });
       summary.querySelector("[data-summary-note]").textContent = data.automatic
         ? "The session ran too long and was finished automatically."
         : "Unmarked students were recorded absent.";

@@ -98,7 +98,7 @@ def test_a_class_from_signup_to_csv(server, new_page):
     summary.get_by_role("link", name="Back to Physics 9C").click()
     history = teacher.locator("table tbody tr")
     expect(history).to_have_count(1)
-    expect(history.locator("td")).to_have_text(["1", "1", "50%"])
+    expect(history.locator("td")).to_have_text(["1", "0", "0", "1", "50%"])  # present, late, excused, absent
     expect(teacher.get_by_role("img", name=re.compile("Attendance over the last 1 session"))).to_be_visible()
     expect(roster.locator(".roster__rate-text")).to_have_text([re.compile(r"100%.*1 of 1"), re.compile(r"0%.*0 of 1")])
 
