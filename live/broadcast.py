@@ -29,6 +29,7 @@ FRAME = "live.frame"
 SESSIONS = "live.sessions"
 ENROLLED = "live.enrolled"
 UNENROLLED = "live.unenrolled"
+REVOKED = "live.revoked"
 
 
 def class_group(class_id: str) -> str:
