@@ -1,6 +1,7 @@
 """Snapshots for the opt-in extension: everything a page needs to draw and resync."""
 
 from accounts.models import Role, User
+from attendance.checkin import checkin_state_student, checkin_state_teacher
 from attendance.models import AttendanceRecord, AttendanceSession
 from attendance.selectors import NOT_YET_UPDATED, count_statuses, iso_millis
 from classes.models import Class, Enrollment
@@ -36,12 +37,18 @@ def snapshot_sync(*, user: User, class_ids: list[str]) -> dict:
                 counts = count_statuses(marks.values())
                 counts["notMarked"] = len(student_ids) - len(marks)
                 counts["total"] = len(student_ids)
-                entry["session"] = {"startedAt": iso_millis(session.started_at), "marks": marks, "counts": counts}
+                entry["session"] = {
+                    "startedAt": iso_millis(session.started_at),
+                    "marks": marks,
+                    "counts": counts,
+                    "checkIn": checkin_state_teacher(session),
+                }
         elif session is not None:
             record = AttendanceRecord.objects.filter(session=session, student=user).first()
             entry["session"] = {
                 "startedAt": iso_millis(session.started_at),
                 "status": record.status if record else NOT_YET_UPDATED,
+                "checkIn": checkin_state_student(session, user),
             }
         entries.append(entry)
     return {"userId": str(user.pk), "role": user.role, "classes": entries}

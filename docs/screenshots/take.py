@@ -2,11 +2,13 @@
 
 Starts the real server on a temporary SQLite file with the demo data (`seed_demo`) and a few
 weeks of finished sessions, then drives Chromium (Playwright, Debian's `chromium` package)
-through a live session: a teacher marks students while three students watch on phones.
+through a live session: a teacher marks students while three students watch on phones, then
+opens self check-in (the projector, a phone typing the code, a flagged check-in and a claim).
 Writes the PNGs next to this file.
 """
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -97,6 +99,40 @@ def shoot(page, name: str, *, full_page: bool = False) -> None:
     print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1024} KB")
 
 
+def api(server: ServerProcess, method: str, path: str, body: dict, email: str) -> dict:
+    """Call the JSON API as one of the demo users."""
+    from tests.realserver.wire import http
+
+    _, login = http(server.http, "POST", "/auth/login", {"email": email, "password": PASSWORD})
+    status, answer = http(server.http, method, path, body, login["data"]["token"])
+    assert status == 200, answer
+    return answer["data"]
+
+
+def check_in(server: ServerProcess, teacher, phones: dict) -> None:
+    """Self check-in: the projector, a phone typing the code, a flagged check-in and a claim on the grid."""
+    live_url = teacher.url
+    class_id = teacher.locator("[data-live-teacher]").get_attribute("data-class-id")
+    teacher.get_by_role("button", name="Open check-in").click()
+    teacher.locator("[data-code]").filter(has_text=re.compile(r"\d{3} \d{3}")).wait_for()
+    code = teacher.locator("[data-code]").inner_text().replace(" ", "")
+    katherine = phones["katherine.johnson"]
+    katherine.get_by_label("Code on the projector").fill(code[:3] + " " + code[3:])
+    shoot(katherine, "student-checkin-phone.png")
+    katherine.get_by_role("button", name="Check in").click()
+    katherine.get_by_text("You are checked in: present.").wait_for()
+    # Margaret checks in from a script without ever opening her page: flagged for the teacher to look at.
+    api(server, "POST", "/attendance/check-in", {"classId": class_id, "code": code}, "margaret.hamilton@demo.school")
+    api(server, "POST", "/attendance/claim", {"classId": class_id}, "donald.knuth@demo.school")
+    teacher.locator("[data-checked-in]").filter(has_text="2").wait_for()
+    shoot(teacher, "projector-laptop.png")
+    teacher.goto(live_url)
+    wait_live(teacher)
+    teacher.locator(".claim:visible").wait_for()
+    teacher.locator("[data-flags]:visible").first.scroll_into_view_if_needed()
+    shoot(teacher, "teacher-checkin-flags-laptop.png")
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -150,6 +186,7 @@ def main() -> None:
                 teacher_phone.get_by_role("link", name="Resume session").first.click()
                 wait_live(teacher_phone)
                 shoot(teacher_phone, "teacher-live-phone.png")
+                check_in(server, teacher, phones)
                 browser.close()
         finally:
             server.stop()

@@ -176,6 +176,13 @@
     return true;
   };
 
+  /* Return a snapshot's entry for one class, or undefined. */
+  LiveSocket.entryFor = function (snapshot, classId) {
+    return (snapshot.classes || []).filter(function (item) {
+      return item.classId === classId;
+    })[0];
+  };
+
   /* Render the connection pill shared by the live pages. */
   LiveSocket.describe = function (element, state) {
     if (!element) {

@@ -7,8 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from websockets.sync.client import connect
 
-from tests.browser.conftest import LAPTOP, PHONE, sign_in, sign_up_by_api, start_server, token_of
-from tests.realserver.wire import http
+from tests.browser.conftest import LAPTOP, PHONE, running_class, sign_in, sign_up_by_api, start_server, token_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -32,12 +31,9 @@ def classroom(server):
         ),
     }
     token = token_of(server, "tess@school.test")
-    status, body = http(server.http, "POST", "/class", {"className": "Geography 8B"}, token)
-    assert status == 201, body
-    class_id = body["data"]["_id"]
-    for student_id in ids.values():
-        assert http(server.http, "POST", f"/class/{class_id}/add-student", {"studentId": student_id}, token)[0] == 200
-    assert http(server.http, "POST", "/attendance/start", {"classId": class_id}, token)[0] == 200
+    class_id = running_class(
+        server, teacher_email="tess@school.test", class_name="Geography 8B", student_ids=ids.values()
+    )
     return {"class_id": class_id, "teacher_id": teacher_id, "token": token, **ids}
 
 
