@@ -73,6 +73,9 @@ class AttendanceRecord(models.Model):
         default="",
         help_text="Shown to the class's teacher and to this student only (an excuse's reason, say).",
     )
+    # The session's version when this record was last written (the `seq` of its broadcast), so
+    # that a client holding an older version can ask for every record written since.
+    seq = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["session", "student"]
