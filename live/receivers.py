@@ -46,6 +46,11 @@ def _roster_changed(kind: str, klass, student) -> None:
         async_to_sync(broadcast.to_user)(str(klass.teacher_id), "ROSTER_CHANGED", {"classId": class_id})
 
 
+def class_renamed(*, klass, student_ids: list[str], **kwargs) -> None:
+    """Opted-in student sockets get the class again (ENROLLED), under its new name."""
+    _to_each(student_ids, {"type": broadcast.ENROLLED, "class_id": str(klass.pk)})
+
+
 def class_archived(*, klass, student_ids: list[str], **kwargs) -> None:
     """An archived class leaves its students' sockets (UNENROLLED to those that opted in)."""
     _to_each(student_ids, {"type": broadcast.UNENROLLED, "class_id": str(klass.pk)})
@@ -78,6 +83,7 @@ def connect() -> None:
     attendance_events.session_finished.connect(session_finished, dispatch_uid="live.session_finished")
     class_events.student_enrolled.connect(student_enrolled, dispatch_uid="live.student_enrolled")
     class_events.student_unenrolled.connect(student_unenrolled, dispatch_uid="live.student_unenrolled")
+    class_events.class_renamed.connect(class_renamed, dispatch_uid="live.class_renamed")
     class_events.class_archived.connect(class_archived, dispatch_uid="live.class_archived")
     class_events.class_restored.connect(class_restored, dispatch_uid="live.class_restored")
     class_events.class_deleted.connect(class_deleted, dispatch_uid="live.class_deleted")
