@@ -62,6 +62,12 @@ def _spend(refresh: RefreshToken) -> bool:
 
 def user_from_token(raw: str | bytes | None) -> User | None:
     """Return the active user an access token names, or None for any bad or revoked token."""
+    access = access_from_token(raw)
+    return access[0] if access else None
+
+
+def access_from_token(raw: str | bytes | None) -> tuple[User, float] | None:
+    """Return the active user a good access token names and when it expires (Unix time), or None."""
     if not raw:
         return None
     if isinstance(raw, bytes):
@@ -75,7 +81,8 @@ def user_from_token(raw: str | bytes | None) -> User | None:
         token = AccessToken(raw)
     except (TokenError, TypeError, ValueError):
         return None
-    return _current_user(token)
+    user = _current_user(token)
+    return (user, float(token["exp"])) if user is not None else None
 
 
 def _current_user(token) -> User | None:

@@ -40,6 +40,8 @@ class Messages:
     WS_STUDENT_NOT_ENROLLED = "Student not enrolled in class"
     WS_TOO_LARGE = "Message too large"
     WS_RATE_LIMITED = "Too many messages, slow down"
+    WS_TOO_MANY_SOCKETS = "Too many open connections for this account"
+    WS_UNAVAILABLE = "Live updates are unavailable right now, try again shortly"
     WS_MARK_FAILED = "Could not record the mark, try again"
     WS_BROADCAST_FAILED = "Saved, but live updates are unavailable right now"
     WS_PERSIST_FAILED = "Could not persist attendance, the session is still active: send DONE again"

@@ -25,6 +25,7 @@ logger = logging.getLogger("attendance.ws")
 FRAME = "live.frame"
 ENROLLED = "live.enrolled"
 UNENROLLED = "live.unenrolled"
+REVOKED = "live.revoked"
 
 
 def class_group(class_id: str) -> str:

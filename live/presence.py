@@ -44,6 +44,10 @@ class MemoryPresence:
     async def online(self, user_ids: list[str]) -> set[str]:
         return {user_id for user_id in user_ids if self._channels.get(user_id)}
 
+    async def count(self, user_id: str) -> int:
+        """Count a user's open connections."""
+        return len(self._channels.get(user_id, ()))
+
 
 class RedisPresence:
     """Presence kept in Redis so that every worker sees every connection."""
@@ -88,6 +92,10 @@ class RedisPresence:
             _, remaining = await pipe.execute()
         return remaining > 0
 
+    async def count(self, user_id: str) -> int:
+        """Count a user's open connections on every worker (a killed worker's until they expire)."""
+        return int(await self._client().zcount(self._key(user_id), time.time(), "+inf"))
+
     async def online(self, user_ids: list[str]) -> set[str]:
         if not user_ids:
             return set()
@@ -126,6 +134,15 @@ async def disconnected(*, user, channel: str, classes: dict[str, str]) -> None:
             await _announce(user=user, classes=classes, online=False)
     except Exception:
         logger.warning("Presence update failed on disconnect", exc_info=True)
+
+
+async def connections(*, user) -> int:
+    """Count the user's open connections; 0 when presence cannot be read (the cap fails open)."""
+    try:
+        return await get_presence().count(str(user.pk))
+    except Exception:
+        logger.warning("Presence count failed on connect", exc_info=True)
+        return 0
 
 
 async def heartbeat(*, user_id: str, channel: str) -> None:

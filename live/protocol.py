@@ -4,8 +4,13 @@ import json
 
 from core.errors import Messages
 
-CLOSE_POLICY = 4008
-CLOSE_TOO_BIG = 4009  # applications may close with 1000 or 3000-4999 only
+# Close codes (an application may close with 1000 or 3000-4999 only; README, "Close codes").
+CLOSE_REVOKED = 4001  # the account signed out, changed password, or was deactivated or deleted
+CLOSE_TOKEN_EXPIRED = 4002  # the access token expired: reconnect with a fresh one
+CLOSE_POLICY = 4008  # no valid credentials at connect, or a flood that went on
+CLOSE_TOO_BIG = 4009  # a frame over WS_MAX_MESSAGE_BYTES
+CLOSE_TRY_AGAIN = 4013  # the channel layer or the database is unavailable: reconnect shortly
+CLOSE_TOO_MANY_SOCKETS = 4029  # the account already holds WS_MAX_SOCKETS_PER_USER sockets
 
 
 class FrameError(Exception):

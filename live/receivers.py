@@ -5,12 +5,19 @@ admin, a command, or a consumer's pool thread); a failed send raises BroadcastFa
 core.events logs without failing the write.
 """
 
-from asgiref.sync import async_to_sync
+import logging
 
+from asgiref.sync import async_to_sync
+from django.contrib.auth.signals import user_logged_out
+
+from accounts import events as account_events
 from attendance import events as attendance_events
 from attendance.selectors import iso_millis
 from classes import events as class_events
 from live import broadcast
+from live.auth import session_digest
+
+logger = logging.getLogger("attendance.ws")
 
 
 def session_started(*, session, **kwargs) -> None:
@@ -44,6 +51,27 @@ def _roster_changed(kind: str, klass, student) -> None:
         async_to_sync(broadcast.to_user_sockets)(str(student.pk), {"type": kind, "class_id": class_id})
     finally:
         async_to_sync(broadcast.to_user)(str(klass.teacher_id), "ROSTER_CHANGED", {"classId": class_id})
+
+
+def access_revoked(*, user_id: str, **kwargs) -> None:
+    """Close every socket of a user whose tokens were revoked, or who was deactivated or deleted."""
+    _close_sockets(user_id, {"type": broadcast.REVOKED})
+
+
+def signed_out(*, request, user, **kwargs) -> None:
+    """Close the sockets of the page session that signed out (the user's other sessions stay)."""
+    session_key = getattr(getattr(request, "session", None), "session_key", None)
+    if user is not None and session_key:
+        _close_sockets(str(user.pk), {"type": broadcast.REVOKED, "session": session_digest(session_key)})
+
+
+def _close_sockets(user_id: str, message: dict) -> None:
+    # Signing out must not fail because Redis is away: the sockets then close at their next
+    # frame, when the consumer asks again whether the account still holds (WS_RECHECK_SECONDS).
+    try:
+        async_to_sync(broadcast.to_user_sockets)(user_id, message)
+    except broadcast.BroadcastFailed:
+        logger.warning("Could not tell user %s's sockets to close; they close at their next frame", user_id)
 
 
 def class_renamed(*, klass, student_ids: list[str], **kwargs) -> None:
@@ -83,6 +111,8 @@ def connect() -> None:
     attendance_events.session_finished.connect(session_finished, dispatch_uid="live.session_finished")
     class_events.student_enrolled.connect(student_enrolled, dispatch_uid="live.student_enrolled")
     class_events.student_unenrolled.connect(student_unenrolled, dispatch_uid="live.student_unenrolled")
+    account_events.access_revoked.connect(access_revoked, dispatch_uid="live.access_revoked")
+    user_logged_out.connect(signed_out, dispatch_uid="live.signed_out")
     class_events.class_renamed.connect(class_renamed, dispatch_uid="live.class_renamed")
     class_events.class_archived.connect(class_archived, dispatch_uid="live.class_archived")
     class_events.class_restored.connect(class_restored, dispatch_uid="live.class_restored")

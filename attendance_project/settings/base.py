@@ -282,6 +282,14 @@ SESSION_MAX_HOURS = float(os.environ.get("SESSION_MAX_HOURS", "12"))
 WS_MAX_MESSAGE_BYTES = int(os.environ.get("WS_MAX_MESSAGE_BYTES", str(64 * 1024)))
 WS_RATE_LIMIT_PER_SECOND = float(os.environ.get("WS_RATE_LIMIT_PER_SECOND", "50"))
 WS_RATE_LIMIT_BURST = int(os.environ.get("WS_RATE_LIMIT_BURST", "200"))
+# Sockets one account may hold at once, on every worker together (close 4029 past it).
+WS_MAX_SOCKETS_PER_USER = int(os.environ.get("WS_MAX_SOCKETS_PER_USER", "10"))
+# How long a handshake may wait for the channel layer and the database before it is
+# answered "try again" (close 4013) rather than left hanging.
+WS_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("WS_CONNECT_TIMEOUT_SECONDS", "5"))
+# An open socket's account is asked again (active, not signed out or revoked) at its first
+# frame after this many seconds; a revocation's own close message is at once.
+WS_RECHECK_SECONDS = float(os.environ.get("WS_RECHECK_SECONDS", "60"))
 
 
 def channel_layers(redis_url: str) -> dict:
