@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -15,7 +16,7 @@ from accounts.pages import STUDENT_HOME, PageForm, teacher_required
 from attendance.selectors import session_active
 from classes import selectors, services
 from classes.models import Class
-from core import csv_safety
+from core import csv_safety, timezones
 from core.errors import ApplicationError, Messages
 from core.ids import get_by_id
 from reports import history
@@ -30,6 +31,25 @@ class ClassForm(PageForm):
 
 class AddByEmailForm(PageForm):
     email = forms.EmailField(max_length=254, label="Student email")
+
+
+class RosterImportForm(PageForm):
+    text = forms.CharField(
+        required=False,
+        strip=False,
+        label="Paste emails or CSV",
+        widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false", "autocomplete": "off"}),
+        help_text="One email per line, “name, email” rows, or a spreadsheet export with an email column.",
+    )
+    file = forms.FileField(required=False, label="Or upload a CSV file")
+
+
+class TimeZoneForm(PageForm):
+    time_zone = forms.ChoiceField(label="Time zone", help_text="Session times on this page, the CSV and the chart.")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [(name, name.replace("_", " ")) for name in timezones.zone_names()]
 
 
 def owned_class(request: HttpRequest, class_id: str) -> Class:
@@ -72,6 +92,11 @@ def _search(*, klass: Class, query: str) -> tuple[list[User], int]:
     return list(candidates[:SEARCH_LIMIT]), candidates.count()
 
 
+def join_url(request: HttpRequest, code: str) -> str:
+    """Return the link that carries a join code, absolute, for the teacher to send round."""
+    return request.build_absolute_uri(reverse("join", kwargs={"code": code}))
+
+
 def class_page_response(
     request: HttpRequest,
     klass: Class,
@@ -79,24 +104,31 @@ def class_page_response(
     email_form: AddByEmailForm | None = None,
     rename_form: ClassForm | None = None,
     status: int = 200,
+    **extra,
 ) -> HttpResponse:
-    """Draw the class page, with the given forms' errors."""
+    """Draw the class page, with the given forms' errors (and what a form just did, in `extra`)."""
     query = request.GET.get("q", "").strip()[:100]
     roster = selectors.roster(klass=klass)
     rates = history.student_rates(klass=klass, students=roster)
     sessions = history.class_sessions(klass=klass)
     candidates, candidate_count = _search(klass=klass, query=query)
+    code = selectors.join_code_of(klass=klass)
     context = {
         "klass": klass,
         "roster": [rates[str(student.pk)] for student in roster],
         "running": session_active(klass=klass),
         "sessions": sessions,
-        "chart": history.attendance_chart(sessions=sessions[:CHART_SESSIONS]),
+        "chart": history.attendance_chart(sessions=sessions[:CHART_SESSIONS], time_zone=klass.time_zone),
         "query": query,
         "candidates": candidates,
         "candidate_count": candidate_count,
         "email_form": email_form or AddByEmailForm(),
         "rename_form": rename_form or ClassForm(prefix="rename", initial={"class_name": klass.class_name}),
+        "join_code": code,
+        "join_url": join_url(request, code) if code else "",
+        "import_form": RosterImportForm(),
+        "zone_form": TimeZoneForm(initial={"time_zone": klass.time_zone}),
+        **extra,
     }
     return render(request, "classes/class_page.html", context, status=status)
 

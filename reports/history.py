@@ -5,15 +5,27 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Count
-from django.utils import timezone
 
 from accounts.models import User
 from attendance.models import AttendanceRecord, AttendanceSession, Status
 from attendance.selectors import iso_millis
 from classes.models import Class, Enrollment
+from core import timezones
 from core.csv_safety import safe_cell
 
-CSV_HEADER = ["class", "session_started_at", "session_ended_at", "student_name", "student_email", "status", "marked_at"]
+# Times in UTC first (as the API gives them), then local to the class, with its zone named.
+CSV_HEADER = [
+    "class",
+    "session_started_at",
+    "session_ended_at",
+    "student_name",
+    "student_email",
+    "status",
+    "marked_at",
+    "time_zone",
+    "session_started_local",
+    "marked_at_local",
+]
 
 # A session counts as attended when the student was there, on time or late. Excused and
 # absent sessions are not attended; both stay in the rate's denominator.
@@ -253,10 +265,7 @@ def records_csv_rows(*, sessions: list[AttendanceSession]) -> Iterator[list[str]
     yield CSV_HEADER
     if not sessions:
         return
-    class_names = {
-        klass.pk: klass.class_name
-        for klass in Class.objects.filter(pk__in=list({session.klass_id for session in sessions}))
-    }
+    classes = {klass.pk: klass for klass in Class.objects.filter(pk__in=list({s.klass_id for s in sessions}))}
     records = list(AttendanceRecord.objects.filter(session_id__in=[session.pk for session in sessions]))
     students = {user.pk: user for user in User.objects.filter(pk__in=list({r.student_id for r in records}))}
     by_session: dict[object, list[AttendanceRecord]] = {}
@@ -265,16 +274,21 @@ def records_csv_rows(*, sessions: list[AttendanceSession]) -> Iterator[list[str]
     for session in sorted(sessions, key=lambda s: s.started_at):
         rows = by_session.get(session.pk, [])
         rows.sort(key=lambda r: (students[r.student_id].name.lower(), students[r.student_id].email))
+        klass = classes.get(session.klass_id)
+        zone = klass.time_zone if klass else "UTC"
         for record in rows:
             student = students[record.student_id]
             yield [
-                safe_cell(class_names.get(session.klass_id, "")),
+                safe_cell(klass.class_name if klass else ""),
                 iso_millis(session.started_at),
                 iso_millis(session.ended_at) if session.ended_at else "",
                 safe_cell(student.name),
                 safe_cell(student.email),
                 record.status,
                 iso_millis(record.marked_at),
+                zone,
+                timezones.local_iso(session.started_at, zone),
+                timezones.local_iso(record.marked_at, zone),
             ]
 
 
@@ -283,8 +297,13 @@ def class_csv_rows(*, klass: Class) -> Iterator[list[str]]:
     return records_csv_rows(sessions=list(AttendanceSession.objects.filter(klass=klass)))
 
 
-def attendance_chart(*, sessions: list[SessionRow], width: int = 480, height: int = 230) -> Chart | None:
-    """Lay out a stacked bar per session (oldest on the left): present, late, excused, absent upwards."""
+def attendance_chart(
+    *, sessions: list[SessionRow], time_zone: str = "UTC", width: int = 480, height: int = 230
+) -> Chart | None:
+    """Lay out a stacked bar per session (oldest on the left): present, late, excused, absent upwards.
+
+    Dates are the class's: a session at 23:30 in Auckland is on that day, whatever UTC says.
+    """
     if not sessions:
         return None
     ordered = sorted(sessions, key=lambda row: row.started_at)
@@ -307,7 +326,7 @@ def attendance_chart(*, sessions: list[SessionRow], width: int = 480, height: in
             if height:
                 y -= height
                 segments.append(Segment(status=status, y=round(y, 1), height=round(height, 1)))
-        local = timezone.localtime(row.started_at)
+        local = timezones.local(row.started_at, time_zone)
         label = f"{local.day} {local:%b}"
         bars.append(
             Bar(
@@ -318,14 +337,14 @@ def attendance_chart(*, sessions: list[SessionRow], width: int = 480, height: in
                 label_x=round(x + bar_width / 2, 1),
                 label=label if show_label else "",
                 value=f"{row.attended}/{row.total}" if show_values else "",
-                title=f"{local.day} {local:%b %Y %H:%M}: {_counts_text(row)} of {row.total}",
+                title=f"{local.day} {local:%b %Y %H:%M} {time_zone}: {_counts_text(row)} of {row.total}",
             )
         )
     tick_values = sorted({0, top_value // 2, top_value}) if top_value > 1 else [0, 1]
     ticks = [(round(bottom - value / top_value * plot_height, 1), value) for value in tick_values]
     rates = [row.rate for row in ordered if row.rate is not None]
     average = round(sum(rates) / len(rates)) if rates else 0
-    summary = f"{len(ordered)} sessions, average attendance {average}%"
+    summary = f"{len(ordered)} sessions, average attendance {average}%, dates in {time_zone}"
     return Chart(
         width=width,
         height=height,
