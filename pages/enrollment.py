@@ -15,7 +15,7 @@ from classes.models import Class
 from classes.roster_import import decode_roster, parse_roster
 from core.client_address import client_address
 from core.errors import ApplicationError, Messages
-from pages.classes import RosterImportForm, TimeZoneForm, class_page_response, owned_class
+from pages.classes import RosterImportForm, class_page_response, owned_class
 
 
 @require_POST
@@ -54,19 +54,6 @@ def roster_import(request: HttpRequest, class_id: str) -> HttpResponse:
                 request, klass, import_rows=rows, import_added=sum(1 for r in rows if r.result == "added")
             )
     return class_page_response(request, klass, import_form=form, status=400)
-
-
-@require_POST
-@teacher_required
-def time_zone_change(request: HttpRequest, class_id: str) -> HttpResponse:
-    """Set the zone the class's session times are shown in."""
-    klass = owned_class(request, class_id)
-    form = TimeZoneForm(request.POST)
-    if not form.is_valid():
-        return class_page_response(request, klass, zone_form=form, status=400)
-    services.class_time_zone_set(klass=klass, time_zone=form.cleaned_data["time_zone"])
-    messages.success(request, f"Session times are now shown in {klass.time_zone}.")
-    return redirect(f"{klass_url(klass)}#class-settings")
 
 
 def _join_page(request: HttpRequest, *, code: str = "", error: str = "", status: int = 200, klass=None):

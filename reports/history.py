@@ -3,15 +3,18 @@
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from django.db.models import Count
 
 from accounts.models import User
-from attendance.models import AttendanceRecord, AttendanceSession, Status
+from attendance.models import AttendanceRecord, AttendanceSession, ClassPolicy, Status
+from attendance.policy import policies_of, policy_of
 from attendance.selectors import iso_millis
 from classes.models import Class, Enrollment
 from core import timezones
 from core.csv_safety import safe_cell
+from reports.standing import Standing
 
 # Times in UTC first (as the API gives them), then local to the class, with its zone named.
 CSV_HEADER = [
@@ -67,15 +70,22 @@ class SessionRow:
 
 @dataclass(frozen=True)
 class StudentRate:
-    """A student's attendance over a class's finished sessions."""
+    """A student's attendance over a class's finished sessions, under the class's policy."""
 
     student: User
-    attended: int
-    sessions: int
+    standing: Standing
+
+    @property
+    def attended(self) -> int | float:
+        return self.standing.attended
+
+    @property
+    def sessions(self) -> int:
+        return self.standing.counted
 
     @property
     def rate(self) -> int | None:
-        return _percent(self.attended, self.sessions)
+        return self.standing.rate
 
 
 @dataclass(frozen=True)
@@ -93,14 +103,19 @@ class ClassHistory:
     klass: Class
     enrolled: bool
     entries: list[HistoryEntry] = field(default_factory=list)
+    policy: ClassPolicy | None = None
+
+    @cached_property
+    def standing(self) -> Standing:
+        return Standing.of_statuses((entry.status for entry in self.entries), self.policy)
 
     @property
-    def attended(self) -> int:
-        return sum(1 for entry in self.entries if entry.status in ATTENDED)
+    def attended(self) -> int | float:
+        return self.standing.attended
 
     @property
     def rate(self) -> int | None:
-        return _percent(self.attended, len(self.entries))
+        return self.standing.rate
 
 
 @dataclass(frozen=True)
@@ -211,10 +226,9 @@ def class_sessions(*, klass: Class, limit: int | None = None) -> list[SessionRow
 
 
 def student_rates(*, klass: Class, students: list[User]) -> dict[str, StudentRate]:
-    """Return {studentId: rate} over the class's finished sessions for the given students."""
+    """Return {studentId: rate} over the class's finished sessions for the given students, under its policy."""
     session_ids = list(_ended_sessions(klass).values_list("pk", flat=True))
-    attended: dict[object, int] = {}
-    counted: dict[object, int] = {}
+    counts: dict[object, dict[str, int]] = {}
     if session_ids:
         rows = (
             AttendanceRecord.objects.filter(session_id__in=session_ids, student_id__in=[s.pk for s in students])
@@ -222,13 +236,10 @@ def student_rates(*, klass: Class, students: list[User]) -> dict[str, StudentRat
             .annotate(n=Count("pk"))
         )
         for row in rows:
-            counted[row["student_id"]] = counted.get(row["student_id"], 0) + row["n"]
-            if row["status"] in ATTENDED:
-                attended[row["student_id"]] = attended.get(row["student_id"], 0) + row["n"]
+            counts.setdefault(row["student_id"], {})[row["status"]] = row["n"]
+    policy = policy_of(klass=klass)
     return {
-        str(student.pk): StudentRate(
-            student=student, attended=attended.get(student.pk, 0), sessions=counted.get(student.pk, 0)
-        )
+        str(student.pk): StudentRate(student=student, standing=Standing.of(counts.get(student.pk, {}), policy))
         for student in students
     }
 
@@ -248,12 +259,14 @@ def student_history(*, student: User) -> list[ClassHistory]:
         session = sessions.get(session_id)
         if session is not None:
             by_class.setdefault(session.klass_id, []).append(HistoryEntry(started_at=session.started_at, status=status))
-    classes = Class.objects.filter(pk__in=list(enrolled_ids | set(by_class))).order_by("class_name", "created_at")
+    classes = list(Class.objects.filter(pk__in=list(enrolled_ids | set(by_class))).order_by("class_name", "created_at"))
+    policies = policies_of(classes=classes)
     history = [
         ClassHistory(
             klass=klass,
             enrolled=klass.pk in enrolled_ids,
             entries=sorted(by_class.get(klass.pk, []), key=lambda entry: entry.started_at, reverse=True),
+            policy=policies[klass.pk],
         )
         for klass in classes
     ]

@@ -221,7 +221,7 @@ def test_history_csv_and_chart_show_the_class_zone(world):
     late_evening = datetime(2025, 3, 11, 23, 30, tzinfo=UTC)  # already 12 March in Tokyo
     AttendanceSession.objects.filter(pk=session.pk).update(started_at=late_evening, ended_at=late_evening)
 
-    response = client.post(f"/app/classes/{klass.pk}/time-zone/", {"time_zone": "Asia/Tokyo"})
+    response = client.post(f"/app/classes/{klass.pk}/settings/", {"time_zone": "Asia/Tokyo", "late_credit": "100"})
     assert response.status_code == 302
     klass.refresh_from_db()
     assert klass.time_zone == "Asia/Tokyo"
@@ -243,7 +243,9 @@ def test_history_csv_and_chart_show_the_class_zone(world):
 def test_an_unknown_zone_is_refused_and_changes_nothing(world):
     klass = world["klass"]
     before = klass.time_zone
-    response = signed_in(world["teacher"]).post(f"/app/classes/{klass.pk}/time-zone/", {"time_zone": "Mars/Olympus"})
+    response = signed_in(world["teacher"]).post(
+        f"/app/classes/{klass.pk}/settings/", {"time_zone": "Mars/Olympus", "late_credit": "100"}
+    )
     assert response.status_code == 400
     klass.refresh_from_db()
     assert klass.time_zone == before
