@@ -135,6 +135,7 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
         "ok": result.get("ok"),
         "connect_per_s": connect.get("per_s"),
         "connect_failed": connect.get("failed"),
+        "connect_retries": connect.get("retries"),
         "p50_ms": marks.get("p50_ms"),
         "p99_ms": marks.get("p99_ms"),
         "max_ms": marks.get("max_ms"),
@@ -221,7 +222,7 @@ def render(results: dict[str, Any]) -> str:
         lines += [
             f"## {classes} classes x {students} students ({sockets} sockets)",
             "",
-            "| server | connect/s | mark p50 ms | p99 ms | max ms | marks/s | marks complete "
+            "| server | connect/s (retries) | mark p50 ms | p99 ms | max ms | marks/s | marks complete "
             "| lost, unexpected, dropped | DONE right | p99 / ref | connect / ref |",
             "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
@@ -233,7 +234,8 @@ def render(results: dict[str, Any]) -> str:
             p99_ratio = ratio(row["p99_ms"], ref.get("p99_ms")) if key != "reference" else None
             connect_ratio = ratio(row["connect_per_s"], ref.get("connect_per_s")) if key != "reference" else None
             lines.append(
-                f"| {names[key]} | {row['connect_per_s']} | {row['p50_ms']} | {row['p99_ms']} | {row['max_ms']} | "
+                f"| {names[key]} | {row['connect_per_s']} ({row['connect_retries']}) | "
+                f"{row['p50_ms']} | {row['p99_ms']} | {row['max_ms']} | "
                 f"{row['marks_per_s']} | {row['marks']} | {row['missing']}, {row['unexpected']}, {row['closed']} | "
                 f"{row['done']} | {p99_ratio if p99_ratio is not None else '–'} | "
                 f"{connect_ratio if connect_ratio is not None else '–'} |"
