@@ -1,10 +1,12 @@
 """A school's morning as load: many classes marking at once over real sockets.
 
 Every teacher and every student is a client that behaves as the site's pages do
-(static/js/live-socket.js): it opts in with SUBSCRIBE on every (re)connect and rebuilds its
-view from the SNAPSHOT, reconnects after a drop with the page's backoff (0.5 s doubling to
-8 s, jittered), applies ATTENDANCE_MARKED broadcasts to its view, and when a broadcast's
-`seq` shows that it missed one, or an ERROR answers the teacher, asks for the state again.
+(static/js/live-socket.js): it opts in with SUBSCRIBE and builds its view from the SNAPSHOT,
+reconnects after a drop with the page's backoff (0.5 s doubling to 8 s, jittered) and then
+asks with CATCH_UP for what it missed since the last `seq` it holds (SUBSCRIBE again on a
+server whose broadcasts carry no `seq`), applies ATTENDANCE_MARKED broadcasts unless it
+already shows a later change of that student, asks with CATCH_UP when a broadcast's `seq`
+shows that it missed one, and resyncs with SUBSCRIBE when an ERROR answers the teacher.
 Teachers mark at a human pace, one mark at a time, and every mark's fate is recorded:
 acknowledged (its broadcast came back), answered with an ERROR, dropped with its
 connection, or never answered (a failure). A prober keeps making HTTP requests and fresh
@@ -78,7 +80,10 @@ class Client:
     token: str
     class_id: str
     view: object = None
+    # The session's `seq` as far as this client holds it, and the `seq` of each status it shows.
+    session_id: str | None = None
     seq: int | None = None
+    applied: dict[str, int] = field(default_factory=dict)
     synced: bool = False
     changed_at: float = 0.0
     opened: int = 0
@@ -106,11 +111,8 @@ def snapshot_entry(data: dict, class_id: str) -> dict | None:
     return None
 
 
-def _seq_of(value: dict | None) -> int | None:
-    if not isinstance(value, dict):
-        return None
-    seq = value.get("seq")
-    return seq if isinstance(seq, int) else None
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 class School:
@@ -204,7 +206,12 @@ class School:
         client.connection = connection
         client.opened += 1
         try:
-            await connection.send(json.dumps({"event": "SUBSCRIBE", "data": {}}))
+            if client.seq is not None and client.session_id is not None:
+                # As the pages do once the server numbers its changes: only what was missed.
+                data = {"classId": client.class_id, "sessionId": client.session_id, "since": client.seq}
+                await connection.send(json.dumps({"event": "CATCH_UP", "data": data}))
+            else:
+                await connection.send(json.dumps({"event": "SUBSCRIBE", "data": {}}))
             async for raw in connection:
                 self._frame(client, json.loads(raw))
         except ConnectionClosed:
@@ -223,30 +230,23 @@ class School:
         if event in ("SNAPSHOT", "ERROR") or (event == "ATTENDANCE_MARKED" and data.get("studentId") == client.user_id):
             client.history.append((round(time.monotonic(), 2), event, _brief(event, data, client)))
         if event == "SNAPSHOT":
-            entry = snapshot_entry(data, client.class_id)
-            session = (entry or {}).get("session") or {}
-            if client.role == "teacher":
-                client.set_view(dict(session.get("marks") or {}))
+            self._apply_entry(client, snapshot_entry(data, client.class_id) or {})
+        elif event == "CATCH_UP" and data.get("classId") == client.class_id:
+            if "snapshot" in data:
+                self._apply_entry(client, data.get("snapshot") or {})
             else:
-                client.set_view(session.get("status"))
-            client.seq = _seq_of(session) or _seq_of(entry) or _seq_of(data)
-            client.synced = True
+                client.session_id = data.get("sessionId")
+                self._apply_marks(client, data.get("marks") or {}, _int_or_none(data.get("seq")))
+                client.synced = True
         elif event == "ATTENDANCE_MARKED" and data.get("classId") == client.class_id:
-            seq = data.get("seq") if isinstance(data.get("seq"), int) else None
-            if seq is not None and client.seq is not None:
-                if seq <= client.seq:
-                    return  # already in the view: the snapshot or an earlier frame had it
-                if seq > client.seq + 1:
-                    self.resync(client)  # one or more changes never reached this socket
-            if seq is not None:
-                client.seq = seq
+            seq = _int_or_none(data.get("seq"))
             if client.role == "teacher":
-                client.set_view({**client.view, data["studentId"]: data["status"]})
                 pending = client.pending_mark
                 if pending is not None and (pending.student_id, pending.status) == (data["studentId"], data["status"]):
                     self._settle(client, "ack")
-            elif data.get("studentId") == client.user_id:
-                client.set_view(data["status"])
+            if seq is not None and client.seq is not None and seq > client.seq + 1:
+                self.catch_up(client)  # one or more changes never reached this socket
+            self._apply_marks(client, {data["studentId"]: data["status"]}, seq)
         elif event == "ERROR":
             message = data.get("message", "")
             client.errors.append(message)
@@ -254,14 +254,62 @@ class School:
                 self._settle(client, "error", message)
             self.resync(client)  # as the page does: show the message, then ask for the state again
 
+    def _apply_entry(self, client: Client, entry: dict) -> None:
+        """Take a class's snapshot entry (a SNAPSHOT's, or a CATCH_UP answered with one)."""
+        session = entry.get("session") or {}
+        client.session_id = session.get("sessionId")
+        seq = _int_or_none(session.get("seq"))
+        if client.role == "teacher":
+            marks = dict(session.get("marks") or {})
+        else:
+            marks = {client.user_id: session.get("status") or NOT_YET_UPDATED}
+        if seq is None:
+            # A server without `seq`: the snapshot is the whole truth as of now.
+            client.applied.clear()
+            client.set_view(marks if client.role == "teacher" else marks[client.user_id])
+        else:
+            self._apply_marks(client, marks, seq)
+        client.synced = True
+
+    def _apply_marks(self, client: Client, marks: dict, seq: int | None) -> None:
+        """Apply statuses known as of `seq`, unless a later change of the same student is already shown."""
+        if client.role == "teacher":
+            view = dict(client.view)
+        for student_id, status in marks.items():
+            if student_id != client.user_id and client.role != "teacher":
+                continue  # a student's page shows its own status only
+            if seq is not None and client.applied.get(student_id, -1) > seq:
+                continue
+            if seq is not None:
+                client.applied[student_id] = seq
+            if client.role == "teacher":
+                view[student_id] = status
+            else:
+                client.set_view(status)
+        if client.role == "teacher":
+            client.set_view(view)
+        if seq is not None:
+            client.seq = max(client.seq or 0, seq)
+
+    def catch_up(self, client: Client) -> None:
+        """Ask for every change since the last `seq` this client holds (CATCH_UP)."""
+        if client.connection is None:
+            return
+        client.resyncs += 1
+        data = {"classId": client.class_id, "sessionId": client.session_id, "since": client.seq or 0}
+        self._spawn(self._send(client, "CATCH_UP", data))
+
+    def _spawn(self, coroutine) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._sends.add(task)
+        task.add_done_callback(self._sends.discard)
+
     def resync(self, client: Client) -> None:
         """Ask for the whole state again (the page's resync)."""
         if client.connection is None:
             return
         client.resyncs += 1
-        task = asyncio.ensure_future(self._send(client, "SUBSCRIBE", {}))
-        self._sends.add(task)
-        task.add_done_callback(self._sends.discard)
+        self._spawn(self._send(client, "SUBSCRIBE", {}))
 
     async def _send(self, client: Client, event: str, data: dict) -> None:
         connection = client.connection
