@@ -145,9 +145,9 @@ def signup_page(request: HttpRequest) -> HttpResponse:
                 form.add_error("email" if exc.message == Messages.EMAIL_EXISTS else None, exc.message)
             else:
                 login(request, user, backend="accounts.backends.EmailBackend")
-                return redirect(home_for(user))
+                return redirect(_safe_next(request) or home_for(user))
         status = 400
-    return render(request, "accounts/signup.html", {"form": form}, status=status)
+    return render(request, "accounts/signup.html", {"form": form, "next": _safe_next(request) or ""}, status=status)
 
 
 @require_POST

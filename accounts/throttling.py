@@ -123,3 +123,16 @@ def reset_email_allowed(email: str) -> bool:
     """Count one reset email to this address; False once it has had its share of the window."""
     window = settings.PASSWORD_RESET_WINDOW_SECONDS
     return _allowed("reset-emails", email, settings.PASSWORD_RESET_EMAIL_LIMIT, window)
+
+
+def limit_reached(kind: str, *parts: str, limit: int, window: int) -> bool:
+    """Tell whether the attempts of `kind` by `parts` (an account, an address) fill the window.
+
+    The same counters as the login lockout, for other doors that need one (join codes).
+    """
+    return _full(_key(kind, *parts), limit, window)
+
+
+def attempt_record(kind: str, *parts: str, limit: int, window: int) -> int:
+    """Count one attempt of `kind` by `parts` now; return how many the window holds."""
+    return _count(_key(kind, *parts), limit, window)

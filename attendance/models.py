@@ -5,6 +5,7 @@ them and a killed worker loses nothing. A session is running while `is_active` i
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -72,3 +73,34 @@ class AttendanceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student}: {self.status}"
+
+
+class ClassPolicy(models.Model):
+    """A class's attendance rules: the rate it requires, what a late counts for, whether excused counts.
+
+    A class without a row has the defaults: no requirement, a late counts as present, an
+    excused session counts as missed (as it did before classes had a policy).
+    """
+
+    klass = models.OneToOneField("classes.Class", on_delete=models.CASCADE, related_name="policy")
+    required_rate = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Percent of sessions a student must attend (1-100); empty: no requirement.",
+    )
+    late_credit = models.PositiveSmallIntegerField(
+        default=100,
+        validators=[MaxValueValidator(100)],
+        help_text="Percent of a session a late arrival counts for: 100 as present, 0 as absent.",
+    )
+    excused_left_out = models.BooleanField(
+        default=False, help_text="Excused sessions are left out of the rate instead of counting as missed."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "class policies"
+
+    def __str__(self) -> str:
+        return f"policy of {self.klass}"

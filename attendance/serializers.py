@@ -19,3 +19,22 @@ class MyAttendanceOut(serializers.Serializer):
     status = serializers.CharField(
         allow_null=True, help_text="present, late, excused, absent, or null when no session ended"
     )
+
+
+class PolicyIn(serializers.Serializer):
+    requiredRate = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=100, help_text="percent required; null: none"
+    )
+    lateCountsAs = serializers.FloatField(
+        required=False, min_value=0, max_value=1, help_text="the part of a session a late counts for: 1 as present"
+    )
+    excusedLeftOut = serializers.BooleanField(required=False)
+    timeZone = serializers.CharField(required=False, help_text="IANA name, e.g. Europe/Paris")
+
+
+class PolicyOut(serializers.Serializer):
+    classId = serializers.CharField()
+    requiredRate = serializers.IntegerField(allow_null=True)
+    lateCountsAs = serializers.FloatField()
+    excusedLeftOut = serializers.BooleanField()
+    timeZone = serializers.CharField()

@@ -1,12 +1,13 @@
 """Attendance routes of the REST contract."""
 
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsStudent, IsTeacher
-from attendance import selectors, services
-from attendance.serializers import MyAttendanceOut, StartIn, StartOut
+from attendance import policy, selectors, services
+from attendance.serializers import MyAttendanceOut, PolicyIn, PolicyOut, StartIn, StartOut
 from classes import selectors as class_selectors
 from core import schema
 from core.responses import ok
@@ -52,3 +53,40 @@ class MyAttendanceView(APIView):
         klass = class_selectors.class_enrolled(class_id=class_id, student=request.user)
         status = selectors.my_attendance(klass=klass, student=request.user)
         return ok({"classId": str(klass.pk), "status": status})
+
+
+class PolicyView(APIView):
+    def get_permissions(self) -> list:
+        return [IsTeacher()] if self.request.method == "PATCH" else [IsAuthenticated()]
+
+    @schema.documented(
+        summary="The class's attendance policy and time zone (its teacher or an enrolled student)",
+        responses={
+            200: schema.ok("ClassPolicy", PolicyOut()),
+            401: schema.UNAUTHORIZED,
+            403: schema.error("`Forbidden, not class teacher`"),
+            404: schema.CLASS_NOT_FOUND,
+        },
+        tags=["policy"],
+    )
+    def get(self, request: Request, class_id: str) -> Response:
+        klass = class_selectors.class_for_viewer(class_id=class_id, user=request.user)
+        return ok(policy.policy_data(klass=klass, policy=policy.policy_of(klass=klass)))
+
+    @schema.documented(
+        summary="Change the class's policy or time zone (fields left out stay as they are)",
+        request=PolicyIn,
+        responses={
+            200: schema.ok("ClassPolicyChanged", PolicyOut()),
+            400: schema.error("`Invalid request schema` or `Invalid time zone`"),
+            401: schema.UNAUTHORIZED,
+            403: schema.error("`Forbidden, teacher access required` or `Forbidden, not class teacher`"),
+            404: schema.CLASS_NOT_FOUND,
+        },
+        tags=["policy"],
+    )
+    def patch(self, request: Request, class_id: str) -> Response:
+        changes = policy.parse_policy_body(request.data)
+        klass = class_selectors.class_owned(class_id=class_id, teacher=request.user)
+        saved = policy.class_settings_update(klass=klass, changes=changes)
+        return ok(policy.policy_data(klass=klass, policy=saved))

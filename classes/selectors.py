@@ -1,7 +1,7 @@
 """Reads on classes and rosters."""
 
 from accounts.models import Role, User
-from classes.models import Class, Enrollment
+from classes.models import Class, Enrollment, JoinCode
 from core.errors import ApplicationError, Messages
 from core.ids import get_by_id
 
@@ -82,3 +82,8 @@ def memberships(*, user: User) -> dict[str, str]:
 def students_all() -> list[User]:
     """Return every student account."""
     return list(User.objects.filter(role=Role.STUDENT, is_active=True).order_by("name", "email"))
+
+
+def join_code_of(*, klass: Class) -> str | None:
+    """Return the class's join code, or None while joining is off."""
+    return JoinCode.objects.filter(klass=klass).values_list("code", flat=True).first()

@@ -57,3 +57,47 @@ def class_detail_data(klass: Class) -> dict:
         "teacherId": str(klass.teacher_id),
         "students": PersonOut(selectors.roster(klass=klass), many=True).data,
     }
+
+
+class JoinCodeOut(serializers.Serializer):
+    code = serializers.CharField(allow_null=True)
+
+
+class JoinIn(serializers.Serializer):
+    code = StrictCharField(max_length=64, allow_blank=True, trim_whitespace=False)
+
+
+class RosterImportIn(serializers.Serializer):
+    csv = StrictCharField(allow_blank=True, trim_whitespace=False)
+
+
+class RosterImportRowOut(serializers.Serializer):
+    line = serializers.IntegerField()
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    result = serializers.ChoiceField(choices=["added", "already_enrolled", "unknown_email", "not_a_student"])
+    studentId = serializers.CharField(allow_null=True)
+
+
+class RosterImportOut(serializers.Serializer):
+    classId = serializers.CharField()
+    added = serializers.IntegerField()
+    rows = RosterImportRowOut(many=True)
+
+
+def roster_import_data(klass: Class, rows: list) -> dict:
+    """Shape a roster import's result: one row per email, in the roster's order."""
+    return {
+        "classId": str(klass.pk),
+        "added": sum(1 for row in rows if row.result == "added"),
+        "rows": [
+            {
+                "line": row.line,
+                "email": row.email,
+                "name": row.name,
+                "result": row.result.value,
+                "studentId": str(row.student.pk) if row.student else None,
+            }
+            for row in rows
+        ],
+    }

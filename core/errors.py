@@ -28,6 +28,16 @@ class Messages:
     METHOD_NOT_ALLOWED = "Method not allowed"
     BODY_TOO_LARGE = "Request body too large"
     INTERNAL = "Internal server error"
+    # Join codes, roster import, class settings
+    INVALID_JOIN_CODE = "Invalid join code"
+    TOO_MANY_JOIN_ATTEMPTS = "Too many join attempts, try again later"
+    ROSTER_TOO_LARGE = "Roster too large: at most {rows} rows and {kilobytes} KB"
+    ROSTER_NOT_TEXT = "Roster must be UTF-8 text (a CSV file or a list of emails)"
+    ROSTER_EMPTY = "Roster has no email addresses"
+    ROSTER_BAD_EMAIL = "Roster line {line}: {value} is not an email address"
+    ROSTER_NO_EMAIL = "Roster line {line}: no email address"
+    ROSTER_MALFORMED = "Roster line {line}: malformed CSV"
+    INVALID_TIME_ZONE = "Invalid time zone"
     # WebSocket
     WS_UNAUTHORIZED = "Unauthorized or invalid token"
     WS_INVALID_FORMAT = "Invalid message format"

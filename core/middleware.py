@@ -14,7 +14,7 @@ from core.exceptions import error_body
 logger = logging.getLogger("attendance.api")
 
 # Paths that serve HTML to people; everything else speaks the JSON contract.
-PAGE_PREFIXES = ("/admin", "/app", "/static", "/api/docs")
+PAGE_PREFIXES = ("/admin", "/app", "/static", "/api/docs", "/join/")
 
 
 def is_page_path(path: str) -> bool:

@@ -3,22 +3,28 @@
 import csv
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role, User, normalize_email
 from accounts.pages import STUDENT_HOME, PageForm, teacher_required
+from attendance.models import ClassPolicy
+from attendance.policy import policy_of
 from attendance.selectors import session_active
 from classes import selectors, services
 from classes.models import Class
-from core import csv_safety
+from core import csv_safety, timezones
 from core.errors import ApplicationError, Messages
 from core.ids import get_by_id
 from reports import history
+from reports.selectors import standing_sort_key
+from reports.standing import Level
 
 SEARCH_LIMIT = 20
 CHART_SESSIONS = 12
@@ -30,6 +36,70 @@ class ClassForm(PageForm):
 
 class AddByEmailForm(PageForm):
     email = forms.EmailField(max_length=254, label="Student email")
+
+
+class RosterImportForm(PageForm):
+    text = forms.CharField(
+        required=False,
+        strip=False,
+        label="Paste emails or CSV",
+        widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false", "autocomplete": "off"}),
+        help_text="One email per line, “name, email” rows, or a spreadsheet export with an email column.",
+    )
+    file = forms.FileField(
+        required=False,
+        label="Or upload a CSV file",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,text/csv,text/plain"}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        rows, size = settings.ROSTER_IMPORT_MAX_ROWS, settings.ROSTER_IMPORT_MAX_BYTES
+        self.fields[
+            "file"
+        ].help_text = f"UTF-8 text (a spreadsheet's “CSV UTF-8”), at most {rows} rows and {size // 1024} KB."
+
+
+class ClassSettingsForm(PageForm):
+    """The class's time zone and attendance policy."""
+
+    time_zone = forms.ChoiceField(label="Time zone", help_text="Session times on this page, the CSV and the chart.")
+    required_rate = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=100,
+        label="Required attendance (%)",
+        help_text="Leave empty for no requirement. Students see how many more sessions they can miss.",
+    )
+    late_credit = forms.IntegerField(
+        min_value=0,
+        max_value=100,
+        label="A late counts as (% of a session)",
+        help_text="100: the same as present. 50: half a session.",
+    )
+    excused_left_out = forms.BooleanField(
+        required=False,
+        label="Leave excused sessions out of the rate",
+        help_text="Otherwise an excused session counts as missed.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [(name, name.replace("_", " ")) for name in timezones.zone_names()]
+        for name in ("required_rate", "late_credit"):
+            self.fields[name].widget.attrs.update({"inputmode": "numeric"})
+
+    @classmethod
+    def for_class(cls, klass: Class) -> "ClassSettingsForm":
+        policy = policy_of(klass=klass)
+        return cls(
+            initial={
+                "time_zone": klass.time_zone,
+                "required_rate": policy.required_rate,
+                "late_credit": policy.late_credit,
+                "excused_left_out": policy.excused_left_out,
+            }
+        )
 
 
 def owned_class(request: HttpRequest, class_id: str) -> Class:
@@ -72,6 +142,16 @@ def _search(*, klass: Class, query: str) -> tuple[list[User], int]:
     return list(candidates[:SEARCH_LIMIT]), candidates.count()
 
 
+def _flagged(policy: ClassPolicy, rows: list) -> dict[str, int]:
+    levels = [row.standing.level for row in rows] if policy.required_rate else []
+    return {"below": levels.count(Level.BELOW), "at_risk": levels.count(Level.AT_RISK)}
+
+
+def join_url(request: HttpRequest, code: str) -> str:
+    """Return the link that carries a join code, absolute, for the teacher to send round."""
+    return request.build_absolute_uri(reverse("join", kwargs={"code": code}))
+
+
 def class_page_response(
     request: HttpRequest,
     klass: Class,
@@ -79,24 +159,38 @@ def class_page_response(
     email_form: AddByEmailForm | None = None,
     rename_form: ClassForm | None = None,
     status: int = 200,
+    **extra,
 ) -> HttpResponse:
-    """Draw the class page, with the given forms' errors."""
+    """Draw the class page, with the given forms' errors (and what a form just did, in `extra`)."""
     query = request.GET.get("q", "").strip()[:100]
     roster = selectors.roster(klass=klass)
     rates = history.student_rates(klass=klass, students=roster)
+    rates_policy = policy_of(klass=klass)
+    standings = [rates[str(student.pk)] for student in roster]
+    if rates_policy.required_rate:
+        # Those who need attention first: below the requirement, then at risk, lowest rate first.
+        standings.sort(key=lambda row: standing_sort_key(row.standing, row.student.name, row.student.email))
     sessions = history.class_sessions(klass=klass)
     candidates, candidate_count = _search(klass=klass, query=query)
+    code = selectors.join_code_of(klass=klass)
     context = {
         "klass": klass,
-        "roster": [rates[str(student.pk)] for student in roster],
+        "roster": standings,
         "running": session_active(klass=klass),
         "sessions": sessions,
-        "chart": history.attendance_chart(sessions=sessions[:CHART_SESSIONS]),
+        "chart": history.attendance_chart(sessions=sessions[:CHART_SESSIONS], time_zone=klass.time_zone),
         "query": query,
         "candidates": candidates,
         "candidate_count": candidate_count,
         "email_form": email_form or AddByEmailForm(),
         "rename_form": rename_form or ClassForm(prefix="rename", initial={"class_name": klass.class_name}),
+        "join_code": code,
+        "join_url": join_url(request, code) if code else "",
+        "import_form": RosterImportForm(),
+        "settings_form": ClassSettingsForm.for_class(klass),
+        "policy": rates_policy,
+        "flagged": _flagged(rates_policy, standings),
+        **extra,
     }
     return render(request, "classes/class_page.html", context, status=status)
 

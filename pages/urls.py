@@ -5,8 +5,10 @@ from django.urls import path
 from accounts import account_page, reset_pages
 from accounts import pages as account_pages
 from pages import classes as class_pages
+from pages import enrollment as enrollment_pages
 from pages import live as live_pages
 from pages import manage as manage_pages
+from pages import settings as settings_pages
 
 urlpatterns = [
     path("", account_pages.login_page, name="login"),
@@ -33,6 +35,11 @@ urlpatterns = [
         class_pages.student_remove,
         name="class-student-remove",
     ),
+    path("app/classes/<str:class_id>/join-code/", enrollment_pages.join_code_change, name="class-join-code"),
+    path("app/classes/<str:class_id>/roster-import/", enrollment_pages.roster_import, name="class-roster-import"),
+    path("app/classes/<str:class_id>/settings/", settings_pages.class_settings, name="class-settings"),
+    path("app/join/", enrollment_pages.join_typed, name="join-typed"),
+    path("join/<str:code>", enrollment_pages.join_link, name="join"),
     path("app/classes/<str:class_id>/export.csv", class_pages.export_csv, name="class-export"),
     path("app/classes/<str:class_id>/rename/", manage_pages.class_rename, name="class-rename"),
     path("app/classes/<str:class_id>/archive/", manage_pages.class_archive, name="class-archive"),

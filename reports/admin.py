@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.http import HttpResponse
 
 from attendance import services
-from attendance.models import AttendanceRecord, AttendanceSession
+from attendance.models import AttendanceRecord, AttendanceSession, ClassPolicy
 from core.errors import ApplicationError
 from reports import history
 
@@ -72,3 +72,14 @@ class AttendanceSessionAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # A session changes only through its services; while it runs, its records may be corrected.
         return [field.name for field in AttendanceSession._meta.fields]
+
+
+@admin.register(ClassPolicy)
+class ClassPolicyAdmin(admin.ModelAdmin):
+    """Each class's attendance rules (a class without one has the defaults)."""
+
+    list_display = ["klass", "required_rate", "late_credit", "excused_left_out", "updated_at"]
+    list_filter = ["excused_left_out"]
+    search_fields = ["klass__class_name"]
+    autocomplete_fields = ["klass"]
+    readonly_fields = ["updated_at"]

@@ -3,17 +3,32 @@
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from django.db.models import Count
-from django.utils import timezone
 
 from accounts.models import User
-from attendance.models import AttendanceRecord, AttendanceSession, Status
+from attendance.models import AttendanceRecord, AttendanceSession, ClassPolicy, Status
+from attendance.policy import policies_of, policy_of
 from attendance.selectors import iso_millis
 from classes.models import Class, Enrollment
+from core import timezones
 from core.csv_safety import safe_cell
+from reports.standing import Standing
 
-CSV_HEADER = ["class", "session_started_at", "session_ended_at", "student_name", "student_email", "status", "marked_at"]
+# Times in UTC first (as the API gives them), then local to the class, with its zone named.
+CSV_HEADER = [
+    "class",
+    "session_started_at",
+    "session_ended_at",
+    "student_name",
+    "student_email",
+    "status",
+    "marked_at",
+    "time_zone",
+    "session_started_local",
+    "marked_at_local",
+]
 
 # A session counts as attended when the student was there, on time or late. Excused and
 # absent sessions are not attended; both stay in the rate's denominator.
@@ -55,15 +70,22 @@ class SessionRow:
 
 @dataclass(frozen=True)
 class StudentRate:
-    """A student's attendance over a class's finished sessions."""
+    """A student's attendance over a class's finished sessions, under the class's policy."""
 
     student: User
-    attended: int
-    sessions: int
+    standing: Standing
+
+    @property
+    def attended(self) -> int | float:
+        return self.standing.attended
+
+    @property
+    def sessions(self) -> int:
+        return self.standing.counted
 
     @property
     def rate(self) -> int | None:
-        return _percent(self.attended, self.sessions)
+        return self.standing.rate
 
 
 @dataclass(frozen=True)
@@ -81,14 +103,19 @@ class ClassHistory:
     klass: Class
     enrolled: bool
     entries: list[HistoryEntry] = field(default_factory=list)
+    policy: ClassPolicy | None = None
+
+    @cached_property
+    def standing(self) -> Standing:
+        return Standing.of_statuses((entry.status for entry in self.entries), self.policy)
 
     @property
-    def attended(self) -> int:
-        return sum(1 for entry in self.entries if entry.status in ATTENDED)
+    def attended(self) -> int | float:
+        return self.standing.attended
 
     @property
     def rate(self) -> int | None:
-        return _percent(self.attended, len(self.entries))
+        return self.standing.rate
 
 
 @dataclass(frozen=True)
@@ -199,10 +226,9 @@ def class_sessions(*, klass: Class, limit: int | None = None) -> list[SessionRow
 
 
 def student_rates(*, klass: Class, students: list[User]) -> dict[str, StudentRate]:
-    """Return {studentId: rate} over the class's finished sessions for the given students."""
+    """Return {studentId: rate} over the class's finished sessions for the given students, under its policy."""
     session_ids = list(_ended_sessions(klass).values_list("pk", flat=True))
-    attended: dict[object, int] = {}
-    counted: dict[object, int] = {}
+    counts: dict[object, dict[str, int]] = {}
     if session_ids:
         rows = (
             AttendanceRecord.objects.filter(session_id__in=session_ids, student_id__in=[s.pk for s in students])
@@ -210,13 +236,10 @@ def student_rates(*, klass: Class, students: list[User]) -> dict[str, StudentRat
             .annotate(n=Count("pk"))
         )
         for row in rows:
-            counted[row["student_id"]] = counted.get(row["student_id"], 0) + row["n"]
-            if row["status"] in ATTENDED:
-                attended[row["student_id"]] = attended.get(row["student_id"], 0) + row["n"]
+            counts.setdefault(row["student_id"], {})[row["status"]] = row["n"]
+    policy = policy_of(klass=klass)
     return {
-        str(student.pk): StudentRate(
-            student=student, attended=attended.get(student.pk, 0), sessions=counted.get(student.pk, 0)
-        )
+        str(student.pk): StudentRate(student=student, standing=Standing.of(counts.get(student.pk, {}), policy))
         for student in students
     }
 
@@ -236,12 +259,14 @@ def student_history(*, student: User) -> list[ClassHistory]:
         session = sessions.get(session_id)
         if session is not None:
             by_class.setdefault(session.klass_id, []).append(HistoryEntry(started_at=session.started_at, status=status))
-    classes = Class.objects.filter(pk__in=list(enrolled_ids | set(by_class))).order_by("class_name", "created_at")
+    classes = list(Class.objects.filter(pk__in=list(enrolled_ids | set(by_class))).order_by("class_name", "created_at"))
+    policies = policies_of(classes=classes)
     history = [
         ClassHistory(
             klass=klass,
             enrolled=klass.pk in enrolled_ids,
             entries=sorted(by_class.get(klass.pk, []), key=lambda entry: entry.started_at, reverse=True),
+            policy=policies[klass.pk],
         )
         for klass in classes
     ]
@@ -253,10 +278,7 @@ def records_csv_rows(*, sessions: list[AttendanceSession]) -> Iterator[list[str]
     yield CSV_HEADER
     if not sessions:
         return
-    class_names = {
-        klass.pk: klass.class_name
-        for klass in Class.objects.filter(pk__in=list({session.klass_id for session in sessions}))
-    }
+    classes = {klass.pk: klass for klass in Class.objects.filter(pk__in=list({s.klass_id for s in sessions}))}
     records = list(AttendanceRecord.objects.filter(session_id__in=[session.pk for session in sessions]))
     students = {user.pk: user for user in User.objects.filter(pk__in=list({r.student_id for r in records}))}
     by_session: dict[object, list[AttendanceRecord]] = {}
@@ -265,16 +287,21 @@ def records_csv_rows(*, sessions: list[AttendanceSession]) -> Iterator[list[str]
     for session in sorted(sessions, key=lambda s: s.started_at):
         rows = by_session.get(session.pk, [])
         rows.sort(key=lambda r: (students[r.student_id].name.lower(), students[r.student_id].email))
+        klass = classes.get(session.klass_id)
+        zone = klass.time_zone if klass else "UTC"
         for record in rows:
             student = students[record.student_id]
             yield [
-                safe_cell(class_names.get(session.klass_id, "")),
+                safe_cell(klass.class_name if klass else ""),
                 iso_millis(session.started_at),
                 iso_millis(session.ended_at) if session.ended_at else "",
                 safe_cell(student.name),
                 safe_cell(student.email),
                 record.status,
                 iso_millis(record.marked_at),
+                zone,
+                timezones.local_iso(session.started_at, zone),
+                timezones.local_iso(record.marked_at, zone),
             ]
 
 
@@ -283,8 +310,13 @@ def class_csv_rows(*, klass: Class) -> Iterator[list[str]]:
     return records_csv_rows(sessions=list(AttendanceSession.objects.filter(klass=klass)))
 
 
-def attendance_chart(*, sessions: list[SessionRow], width: int = 480, height: int = 230) -> Chart | None:
-    """Lay out a stacked bar per session (oldest on the left): present, late, excused, absent upwards."""
+def attendance_chart(
+    *, sessions: list[SessionRow], time_zone: str = "UTC", width: int = 480, height: int = 230
+) -> Chart | None:
+    """Lay out a stacked bar per session (oldest on the left): present, late, excused, absent upwards.
+
+    Dates are the class's: a session at 23:30 in Auckland is on that day, whatever UTC says.
+    """
     if not sessions:
         return None
     ordered = sorted(sessions, key=lambda row: row.started_at)
@@ -307,7 +339,7 @@ def attendance_chart(*, sessions: list[SessionRow], width: int = 480, height: in
             if height:
                 y -= height
                 segments.append(Segment(status=status, y=round(y, 1), height=round(height, 1)))
-        local = timezone.localtime(row.started_at)
+        local = timezones.local(row.started_at, time_zone)
         label = f"{local.day} {local:%b}"
         bars.append(
             Bar(
@@ -318,14 +350,14 @@ def attendance_chart(*, sessions: list[SessionRow], width: int = 480, height: in
                 label_x=round(x + bar_width / 2, 1),
                 label=label if show_label else "",
                 value=f"{row.attended}/{row.total}" if show_values else "",
-                title=f"{local.day} {local:%b %Y %H:%M}: {_counts_text(row)} of {row.total}",
+                title=f"{local.day} {local:%b %Y %H:%M} {time_zone}: {_counts_text(row)} of {row.total}",
             )
         )
     tick_values = sorted({0, top_value // 2, top_value}) if top_value > 1 else [0, 1]
     ticks = [(round(bottom - value / top_value * plot_height, 1), value) for value in tick_values]
     rates = [row.rate for row in ordered if row.rate is not None]
     average = round(sum(rates) / len(rates)) if rates else 0
-    summary = f"{len(ordered)} sessions, average attendance {average}%"
+    summary = f"{len(ordered)} sessions, average attendance {average}%, dates in {time_zone}"
     return Chart(
         width=width,
         height=height,

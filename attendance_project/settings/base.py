@@ -9,6 +9,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -191,6 +192,10 @@ LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS"
 LOGIN_CLIENT_FAILURE_LIMIT = int(os.environ.get("LOGIN_CLIENT_FAILURE_LIMIT", "30"))
 SIGNUP_CLIENT_LIMIT = int(os.environ.get("SIGNUP_CLIENT_LIMIT", "500"))
 SIGNUP_CLIENT_WINDOW_SECONDS = int(os.environ.get("SIGNUP_CLIENT_WINDOW_SECONDS", str(60 * 60)))
+# Wrong class join codes: per student account, and per client address over any accounts.
+JOIN_FAILURE_LIMIT = int(os.environ.get("JOIN_FAILURE_LIMIT", "10"))
+JOIN_CLIENT_FAILURE_LIMIT = int(os.environ.get("JOIN_CLIENT_FAILURE_LIMIT", "50"))
+JOIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("JOIN_FAILURE_WINDOW_SECONDS", str(15 * 60)))
 # Reverse proxies whose X-Forwarded-For names the client (addresses or networks).
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
 
@@ -279,6 +284,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # 1 MiB, the contract's body limit
 # Live attendance -----------------------------------------------------------------------
 
 SESSION_MAX_HOURS = float(os.environ.get("SESSION_MAX_HOURS", "12"))
+# Roster import: at most this many rows and bytes in one CSV or pasted list.
+ROSTER_IMPORT_MAX_ROWS = int(os.environ.get("ROSTER_IMPORT_MAX_ROWS", "1000"))
+ROSTER_IMPORT_MAX_BYTES = int(os.environ.get("ROSTER_IMPORT_MAX_BYTES", str(256 * 1024)))
 WS_MAX_MESSAGE_BYTES = int(os.environ.get("WS_MAX_MESSAGE_BYTES", str(64 * 1024)))
 WS_RATE_LIMIT_PER_SECOND = float(os.environ.get("WS_RATE_LIMIT_PER_SECOND", "50"))
 WS_RATE_LIMIT_BURST = int(os.environ.get("WS_RATE_LIMIT_BURST", "200"))
@@ -357,6 +365,12 @@ CONTENT_SECURITY_POLICY = {"DIRECTIVES": CONTENT_SECURITY_POLICY_DIRECTIVES}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+# The time zone a new class gets; each class can change its own.
+DEFAULT_CLASS_TIMEZONE = os.environ.get("DEFAULT_CLASS_TIMEZONE", "") or TIME_ZONE
+try:
+    ZoneInfo(DEFAULT_CLASS_TIMEZONE)
+except (ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(f"DEFAULT_CLASS_TIMEZONE names no known time zone: {DEFAULT_CLASS_TIMEZONE!r}") from None
 USE_I18N = True
 USE_TZ = True
 

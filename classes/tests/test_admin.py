@@ -88,3 +88,30 @@ def test_teacher_without_staff_flag_cannot_open_the_class_admin(teacher):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_the_admin_sets_a_class_time_zone_and_shows_its_join_code(admin_client):
+    from classes.services import join_code_set
+
+    klass = factories.make_class(name="Music")
+    code = join_code_set(klass=klass).code
+    page = admin_client.get(f"/admin/classes/class/{klass.pk}/change/").content.decode()
+    assert code in page
+
+    form = {
+        "class_name": "Music",
+        "teacher": klass.teacher_id,
+        "enrollments-TOTAL_FORMS": "0",
+        "enrollments-INITIAL_FORMS": "0",
+        "enrollments-MIN_NUM_FORMS": "0",
+        "enrollments-MAX_NUM_FORMS": "1000",
+    }
+    response = admin_client.post(f"/admin/classes/class/{klass.pk}/change/", {**form, "time_zone": "Asia/Tokyo"})
+    assert response.status_code == 302
+    klass.refresh_from_db()
+    assert klass.time_zone == "Asia/Tokyo"
+
+    response = admin_client.post(f"/admin/classes/class/{klass.pk}/change/", {**form, "time_zone": "Mars/Olympus"})
+    assert response.status_code == 200  # the form again, with the error
+    klass.refresh_from_db()
+    assert klass.time_zone == "Asia/Tokyo"

@@ -333,6 +333,9 @@ def test_csv_export_has_one_row_per_record(world):
         "student_email",
         "status",
         "marked_at",
+        "time_zone",
+        "session_started_local",
+        "marked_at_local",
     ]
     body = [row[:1] + row[3:6] for row in rows[1:]]
     assert body == [
@@ -366,7 +369,8 @@ def test_csv_of_a_class_without_sessions_is_just_the_header(world):
     response = signed_in(world["teacher"]).get(f"/app/classes/{world['klass'].pk}/export.csv")
 
     assert response.content.decode().splitlines() == [
-        '"class","session_started_at","session_ended_at","student_name","student_email","status","marked_at"'
+        '"class","session_started_at","session_ended_at","student_name","student_email","status","marked_at",'
+        '"time_zone","session_started_local","marked_at_local"'
     ]
 
 

@@ -171,3 +171,34 @@ def test_changelist_shows_late_and_excused_counts(db):
 
     assert "column-late_count" in page and "column-excused_count" in page
     assert re.search(r'field-late_count">1<', page) and re.search(r'field-excused_count">1<', page)
+
+
+def test_the_admin_lists_and_edits_class_policies(world):
+    from attendance.models import ClassPolicy
+    from attendance.policy import policy_update
+
+    policy = policy_update(klass=world["klass"], required_rate=80)
+    client = admin_client()
+
+    listing = client.get("/admin/attendance/classpolicy/").content.decode()
+    assert "Latin" in listing and ">80<" in listing
+
+    response = client.post(
+        f"/admin/attendance/classpolicy/{policy.pk}/change/",
+        {"klass": world["klass"].pk, "required_rate": "90", "late_credit": "50"},
+    )
+    assert response.status_code == 302
+    policy.refresh_from_db()
+    assert (policy.required_rate, policy.late_credit, policy.excused_left_out) == (90, 50, False)
+    assert ClassPolicy.objects.count() == 1
+
+
+def test_the_admin_refuses_a_policy_out_of_range(world):
+    from attendance.models import ClassPolicy
+
+    response = admin_client().post(
+        "/admin/attendance/classpolicy/add/", {"klass": world["klass"].pk, "required_rate": "120", "late_credit": "50"}
+    )
+
+    assert response.status_code == 200  # the form again, with its error
+    assert not ClassPolicy.objects.exists()

@@ -1,4 +1,5 @@
-/* Small enhancements for every page: show times in the reader's own time zone. */
+/* Small enhancements for every page: show times in the reader's own time zone; select a
+   read-only link (a class's join link) in one tap so that it can be copied. */
 (function () {
   "use strict";
 
@@ -18,6 +19,14 @@
     });
   }
 
+  function selectOnFocus(event) {
+    var node = event.target;
+    if (node && node.hasAttribute && node.hasAttribute("data-select-on-focus")) {
+      node.select();
+    }
+  }
+
   window.Site = { localize: localize };
   localize(document);
+  document.addEventListener("focusin", selectOnFocus);
 })();

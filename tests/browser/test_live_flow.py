@@ -115,6 +115,9 @@ def test_a_class_from_signup_to_csv(server, new_page):
         "student_email",
         "status",
         "marked_at",
+        "time_zone",
+        "session_started_local",
+        "marked_at_local",
     ]
     assert [(row[0], row[3], row[4], row[5]) for row in rows[1:]] == [
         ("Physics 9C", "Ada Byron", "ada@school.test", "present"),
