@@ -49,7 +49,14 @@ async def test_clients_of_a_killed_worker_reconnect_and_resync_every_mark_with_s
     entry = await snapshot(teacher)
     assert entry["classId"] == seed["classId"]
     assert entry["session"]["marks"] == marked
-    assert entry["session"]["counts"] == {"present": 2, "absent": 1, "notMarked": 2, "total": 5}
+    assert entry["session"]["counts"] == {
+        "present": 2,
+        "late": 0,
+        "excused": 0,
+        "absent": 1,
+        "notMarked": 2,
+        "total": 5,
+    }
     mine = await snapshot(pupil)
     assert mine["session"] == {"startedAt": entry["session"]["startedAt"], "status": "present"}
 
