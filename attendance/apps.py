@@ -7,6 +7,7 @@ class AttendanceConfig(AppConfig):
     name = "attendance"
 
     def ready(self) -> None:
-        from attendance import vetoes
+        from attendance import checkin, vetoes
 
+        checkin.connect()
         vetoes.connect()

@@ -64,6 +64,9 @@ class AttendanceRecord(models.Model):
         related_name="+",
         help_text="Empty when DONE marked the student absent for not being marked.",
     )
+    # The session's version when this record was last written (the `seq` of its broadcast), so
+    # that a client holding an older version can ask for every record written since.
+    seq = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["session", "student"]
@@ -73,6 +76,51 @@ class AttendanceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student}: {self.status}"
+
+
+class CheckInWindow(models.Model):
+    """Self check-in of a running session: its code secret, whether it is open, the late threshold.
+
+    Deleted with everything else of check-in when the session ends (attendance.checkin).
+    """
+
+    session = models.OneToOneField(AttendanceSession, on_delete=models.CASCADE, related_name="checkin_window")
+    # The codes are an HMAC of this and the time period: nothing else is needed to check one.
+    secret = models.CharField(max_length=64)
+    is_open = models.BooleanField(default=False)
+    late_after_minutes = models.PositiveIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"check-in of {self.session}"
+
+
+class CheckIn(models.Model):
+    """One student's self check-in in one running session: wrong codes, the check-in's signals, a claim.
+
+    Kept only while the session runs; `device` and `network` are keyed digests, never the
+    browser's id or the address themselves.
+    """
+
+    session = models.ForeignKey(AttendanceSession, on_delete=models.CASCADE, related_name="checkins")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    failed_attempts = models.PositiveIntegerField(default=0)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    device = models.CharField(max_length=64, blank=True)
+    network = models.CharField(max_length=64, blank=True)
+    on_school_network = models.BooleanField(default=False)
+    previous_code_at_last_second = models.BooleanField(default=False)
+    # None: nobody could tell (no live transport in this process).
+    page_seen = models.BooleanField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claims = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "student"], name="one_checkin_per_student"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} in {self.session}"
 
 
 class ClassPolicy(models.Model):

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from core.validation import IdField
+from core.validation import IdField, StrictCharField
 
 
 class StartIn(serializers.Serializer):
@@ -19,6 +19,52 @@ class MyAttendanceOut(serializers.Serializer):
     status = serializers.CharField(
         allow_null=True, help_text="present, late, excused, absent, or null when no session ended"
     )
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An IntegerField that refuses strings, floats and booleans instead of coercing them."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class CheckInOpenIn(serializers.Serializer):
+    classId = IdField()
+    lateAfterMinutes = StrictIntegerField(
+        required=False, allow_null=True, min_value=0, max_value=24 * 60, help_text="minutes after the start"
+    )
+
+
+class ClassIdIn(serializers.Serializer):
+    classId = IdField()
+
+
+class CheckInOpenOut(serializers.Serializer):
+    classId = serializers.CharField()
+    open = serializers.BooleanField()
+
+
+class CheckInCodeOut(serializers.Serializer):
+    code = serializers.CharField(help_text="six digits")
+    expiresAt = serializers.CharField(help_text="when the next code replaces it (ISO-8601 UTC, milliseconds)")
+    rotateSeconds = serializers.IntegerField()
+
+
+class CheckInIn(serializers.Serializer):
+    classId = IdField()
+    code = StrictCharField(max_length=32, allow_blank=True, trim_whitespace=False)
+
+
+class CheckInOut(serializers.Serializer):
+    classId = serializers.CharField()
+    status = serializers.CharField(help_text="present or late (or the status the student already had)")
+
+
+class ClaimOut(serializers.Serializer):
+    classId = serializers.CharField()
+    claimed = serializers.BooleanField()
 
 
 class PolicyIn(serializers.Serializer):

@@ -55,6 +55,11 @@ class Messages:
     WS_MARK_FAILED = "Could not record the mark, try again"
     WS_BROADCAST_FAILED = "Saved, but live updates are unavailable right now"
     WS_PERSIST_FAILED = "Could not persist attendance, the session is still active: send DONE again"
+    # Self check-in and "I'm here"
+    CHECKIN_NOT_OPEN = "Check-in is not open"
+    INVALID_CODE = "Invalid code"
+    TOO_MANY_ATTEMPTS = "Too many attempts"
+    ALREADY_HERE = "Already marked present or late"
 
 
 @dataclass

@@ -3,6 +3,9 @@
 With REDIS_URL: one sorted set per user (`presence:<userId>`), members are channel names
 scored by an expiry time that each connection refreshes; a killed worker's entries
 simply expire. Without: a dict in this process, which is every connection there is.
+
+Also when each user last had a connection (`seen:<userId>`, kept SESSION_MAX_HOURS), so that
+a check-in can tell whether the student's live page was open during the session.
 """
 
 import asyncio
@@ -20,14 +23,21 @@ TTL_SECONDS = 90
 HEARTBEAT_SECONDS = 30
 
 
+def seen_seconds() -> int:
+    """How long the last time a user was connected is remembered: as long as a session may run."""
+    return int(settings.SESSION_MAX_HOURS * 3600) + TTL_SECONDS
+
+
 class MemoryPresence:
     """Presence for the single-process default."""
 
     def __init__(self) -> None:
         self._channels: dict[str, set[str]] = {}
+        self._seen: dict[str, float] = {}
 
     async def add(self, user_id: str, channel: str) -> None:
         self._channels.setdefault(user_id, set()).add(channel)
+        self._seen[user_id] = time.time()
 
     async def refresh(self, user_id: str, channel: str) -> None:
         await self.add(user_id, channel)
@@ -36,6 +46,7 @@ class MemoryPresence:
         """Forget a connection; return whether the user is still online elsewhere."""
         channels = self._channels.get(user_id, set())
         channels.discard(channel)
+        self._seen[user_id] = time.time()
         if not channels:
             self._channels.pop(user_id, None)
             return False
@@ -43,6 +54,13 @@ class MemoryPresence:
 
     async def online(self, user_ids: list[str]) -> set[str]:
         return {user_id for user_id in user_ids if self._channels.get(user_id)}
+
+    async def seen(self, user_id: str) -> float | None:
+        """Return when the user last had a connection (Unix time), if in the last SEEN_SECONDS."""
+        if self._channels.get(user_id):
+            return time.time()
+        moment = self._seen.get(user_id)
+        return moment if moment is not None and moment > time.time() - seen_seconds() else None
 
     async def count(self, user_id: str) -> int:
         """Count a user's open connections."""
@@ -75,6 +93,10 @@ class RedisPresence:
     def _key(user_id: str) -> str:
         return f"attendance:presence:{user_id}"
 
+    @staticmethod
+    def _seen_key(user_id: str) -> str:
+        return f"attendance:seen:{user_id}"
+
     async def add(self, user_id: str, channel: str) -> None:
         key = self._key(user_id)
         now = time.time()
@@ -82,6 +104,7 @@ class RedisPresence:
             pipe.zremrangebyscore(key, "-inf", now)
             pipe.zadd(key, {channel: now + TTL_SECONDS})
             pipe.expire(key, TTL_SECONDS * 2)
+            pipe.set(self._seen_key(user_id), repr(now), ex=seen_seconds())
             await pipe.execute()
 
     async def refresh(self, user_id: str, channel: str) -> None:
@@ -89,10 +112,12 @@ class RedisPresence:
 
     async def remove(self, user_id: str, channel: str) -> bool:
         key = self._key(user_id)
+        now = time.time()
         async with self._client().pipeline(transaction=False) as pipe:
             pipe.zrem(key, channel)
-            pipe.zcount(key, time.time(), "+inf")
-            _, remaining = await pipe.execute()
+            pipe.zcount(key, now, "+inf")
+            pipe.set(self._seen_key(user_id), repr(now), ex=seen_seconds())
+            _, remaining, _ = await pipe.execute()
         return remaining > 0
 
     async def count(self, user_id: str) -> int:
@@ -108,6 +133,13 @@ class RedisPresence:
                 pipe.zcount(self._key(user_id), now, "+inf")
             counts = await pipe.execute()
         return {user_id for user_id, count in zip(user_ids, counts, strict=True) if count}
+
+    async def seen(self, user_id: str) -> float | None:
+        """Return when the user last had a connection (Unix time), if in the last SEEN_SECONDS."""
+        if await self.online([user_id]):
+            return time.time()
+        value = await self._client().get(self._seen_key(user_id))
+        return float(value) if value is not None else None
 
 
 _presence: MemoryPresence | RedisPresence | None = None
@@ -158,17 +190,27 @@ async def heartbeat(*, user_id: str, channel: str) -> None:
             logger.warning("Presence heartbeat failed", exc_info=True)
 
 
+async def seen_since(*, user_id: str, since: float) -> bool:
+    """Tell whether the user had a connection open at some moment since `since` (Unix time)."""
+    moment = await get_presence().seen(user_id)
+    return moment is not None and moment >= since
+
+
 async def fill_online(snapshot: dict, *, user) -> None:
     """Add each class's online students to a teacher's snapshot."""
     if user.role != Role.TEACHER:
         return
     for entry in snapshot["classes"]:
-        student_ids = [student["_id"] for student in entry.get("students", [])]
-        try:
-            entry["online"] = sorted(await get_presence().online(student_ids))
-        except Exception:
-            logger.warning("Presence lookup failed", exc_info=True)
-            entry["online"] = []
+        entry["online"] = await online_among([student["_id"] for student in entry.get("students", [])])
+
+
+async def online_among(user_ids: list[str]) -> list[str]:
+    """Return which of these users are connected now, sorted (none when presence cannot be read)."""
+    try:
+        return sorted(await get_presence().online(user_ids))
+    except Exception:
+        logger.warning("Presence lookup failed", exc_info=True)
+        return []
 
 
 async def _announce(*, user, classes: dict[str, str], online: bool) -> None:

@@ -11,28 +11,73 @@ from asgiref.sync import async_to_sync
 from django.contrib.auth.signals import user_logged_out
 
 from accounts import events as account_events
+from attendance import checkin
 from attendance import events as attendance_events
 from attendance.selectors import iso_millis
 from classes import events as class_events
-from live import broadcast
+from live import broadcast, presence
 from live.auth import session_digest
 
 logger = logging.getLogger("attendance.ws")
 
 
 def session_started(*, session, **kwargs) -> None:
-    """SESSION_STARTED to the opted-in connections of the class."""
-    data = {"classId": str(session.klass_id), "startedAt": iso_millis(session.started_at)}
-    async_to_sync(broadcast.to_class_live)(str(session.klass_id), "SESSION_STARTED", data)
+    """SESSION_STARTED to the opted-in connections of the class; the teacher's sockets look their sessions up again."""
+    data = {"classId": str(session.klass_id), "startedAt": iso_millis(session.started_at), **_session_id(session)}
+    try:
+        async_to_sync(broadcast.to_class_live)(str(session.klass_id), "SESSION_STARTED", data)
+    finally:
+        _sessions_changed(session)
 
 
 def session_finished(*, session, summary: dict, automatic: bool, **kwargs) -> None:
     """DONE to the whole class; a session finished automatically is SESSION_ENDED, for opted-in clients only."""
     data = broadcast.done_data(session, summary)
-    if automatic:
-        async_to_sync(broadcast.to_class_live)(str(session.klass_id), "SESSION_ENDED", {**data, "automatic": True})
-    else:
-        async_to_sync(broadcast.to_class)(str(session.klass_id), "DONE", data)
+    try:
+        if automatic:
+            async_to_sync(broadcast.to_class_live)(str(session.klass_id), "SESSION_ENDED", {**data, "automatic": True})
+        else:
+            async_to_sync(broadcast.to_class)(str(session.klass_id), "DONE", data)
+    finally:
+        _sessions_changed(session)
+
+
+def _session_id(session) -> dict:
+    return {"sessionId": str(session.pk), "seq": session.version}
+
+
+def _sessions_changed(session) -> None:
+    # The teacher's sockets keep their running sessions between frames (live.sessions).
+    async_to_sync(broadcast.to_user_sockets)(str(session.klass.teacher_id), {"type": broadcast.SESSIONS})
+
+
+def checkin_changed(*, session, state: dict, **kwargs) -> None:
+    """CHECK_IN_STATE {classId, open} to the opted-in connections of the class (never a code)."""
+    class_id = str(session.klass_id)
+    async_to_sync(broadcast.to_class_live)(class_id, "CHECK_IN_STATE", {"classId": class_id, **state})
+
+
+def checked_in(*, session, record, teacher_state: dict, **kwargs) -> None:
+    """ATTENDANCE_MARKED to the class, as for a teacher's mark; CHECKED_IN with the flags to the teacher."""
+    class_id = str(session.klass_id)
+    student_id = str(record.student_id)
+    try:
+        mark = {"studentId": student_id, "status": record.status, **broadcast.session_fields(session)}
+        async_to_sync(broadcast.to_class)(class_id, "ATTENDANCE_MARKED", mark)
+    finally:
+        data = {"classId": class_id, "studentId": student_id, "status": record.status, "checkIn": teacher_state}
+        async_to_sync(broadcast.to_user)(str(session.klass.teacher_id), "CHECKED_IN", data)
+
+
+def claim_made(*, session, student, **kwargs) -> None:
+    """CLAIM {classId, studentId} to the teacher's opted-in connections."""
+    data = {"classId": str(session.klass_id), "studentId": str(student.pk)}
+    async_to_sync(broadcast.to_user)(str(session.klass.teacher_id), "CLAIM", data)
+
+
+def page_seen(*, user_id: str, since, **kwargs) -> bool:
+    """Answer whether the student's live page was open at some moment since the session started."""
+    return async_to_sync(presence.seen_since)(user_id=user_id, since=since.timestamp())
 
 
 def student_enrolled(*, klass, student, **kwargs) -> None:
@@ -111,3 +156,7 @@ def connect() -> None:
     class_events.class_archived.connect(class_archived, dispatch_uid="live.class_archived")
     class_events.class_restored.connect(class_restored, dispatch_uid="live.class_restored")
     class_events.class_deleted.connect(class_deleted, dispatch_uid="live.class_deleted")
+    attendance_events.checkin_changed.connect(checkin_changed, dispatch_uid="live.checkin_changed")
+    attendance_events.checked_in.connect(checked_in, dispatch_uid="live.checked_in")
+    attendance_events.claim_made.connect(claim_made, dispatch_uid="live.claim_made")
+    checkin.page_seen_requested.connect(page_seen, dispatch_uid="live.page_seen")

@@ -9,12 +9,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
 from accounts.pages import TEACHER_HOME, student_required, teacher_required
-from attendance import services, snapshots
+from attendance import codes, services, snapshots
 from attendance.models import Status
 from classes import selectors as class_selectors
 from core.errors import ApplicationError, Messages
 from pages.classes import owned_class
 from reports import history
+
+# Statuses that need neither a code nor a claim; a check-in never changes an excused one either.
+HERE = {Status.PRESENT.value, Status.LATE.value}
 
 
 @require_POST
@@ -51,6 +54,7 @@ def teacher_live(request: HttpRequest, class_id: str) -> HttpResponse:
         "started_at": datetime.fromisoformat(session["startedAt"]) if session else None,
         "students": students,
         "counts": session["counts"] if session else None,
+        "checkin": session["checkIn"] if session else None,
         "last": last[0] if last else None,
     }
     return render(request, "live/teacher_live.html", context)
@@ -66,6 +70,10 @@ def _student_classes(request: HttpRequest) -> list[dict]:
         else:
             entry["state"] = session["status"] if session["status"] in Status.values else "waiting"
             entry["started_at"] = datetime.fromisoformat(session["startedAt"])
+            here = session["status"] in HERE
+            entry["can_check_in"] = session["checkIn"]["open"] and not here and session["status"] != Status.EXCUSED
+            entry["claimed"] = session["checkIn"]["claimed"]
+            entry["can_claim"] = not here and not entry["claimed"]
     return entries
 
 
@@ -79,7 +87,13 @@ def student_live(request: HttpRequest) -> HttpResponse:
 
 @student_required
 def _student_live(request: HttpRequest) -> HttpResponse:
-    context = {"classes": _student_classes(request), "history": history.student_history(student=request.user)}
+    context = {
+        "classes": _student_classes(request),
+        "history": history.student_history(student=request.user),
+        # The QR code on the projector links here with the class and the code to fill in.
+        "prefill_class": request.GET.get("checkin", "")[:64],
+        "prefill_code": codes.normalize(request.GET.get("code", "")) or "",
+    }
     return render(request, "live/student_live.html", context)
 
 

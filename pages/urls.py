@@ -4,6 +4,7 @@ from django.urls import path
 
 from accounts import account_page, reset_pages
 from accounts import pages as account_pages
+from pages import checkin as checkin_pages
 from pages import classes as class_pages
 from pages import enrollment as enrollment_pages
 from pages import live as live_pages
@@ -50,6 +51,12 @@ urlpatterns = [
     path("app/my-classes/<str:class_id>/leave/", manage_pages.student_leave, name="student-leave"),
     path("app/classes/<str:class_id>/start/", live_pages.session_start, name="session-start"),
     path("app/classes/<str:class_id>/live/", live_pages.teacher_live, name="session-live"),
+    path("app/classes/<str:class_id>/check-in/", checkin_pages.projector, name="checkin-projector"),
+    path("app/classes/<str:class_id>/check-in/code/", checkin_pages.projector_code, name="checkin-code"),
+    path("app/classes/<str:class_id>/check-in/open/", checkin_pages.checkin_open, name="checkin-open"),
+    path("app/classes/<str:class_id>/check-in/close/", checkin_pages.checkin_close, name="checkin-close"),
     path("app/live/", live_pages.student_live, name="student-live"),
+    path("app/check-in/", checkin_pages.student_checkin, name="student-checkin"),
+    path("app/claim/", checkin_pages.student_claim, name="student-claim"),
     path("app/history/", live_pages.student_history, name="student-history"),
 ]

@@ -300,6 +300,12 @@ WS_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("WS_CONNECT_TIMEOUT_SECONDS", 
 # frame after this many seconds; a revocation's own close message is at once.
 WS_RECHECK_SECONDS = float(os.environ.get("WS_RECHECK_SECONDS", "60"))
 
+# Self check-in: a new code every CHECKIN_ROTATE_SECONDS (at least 2; the previous one stays valid one more
+# period); addresses in CHECKIN_SCHOOL_NETWORKS (the school's own networks, comma-separated
+# CIDRs) are never flagged as "a network unlike the rest of the room".
+CHECKIN_ROTATE_SECONDS = max(2, int(os.environ.get("CHECKIN_ROTATE_SECONDS", "20")))
+CHECKIN_SCHOOL_NETWORKS = env_list("CHECKIN_SCHOOL_NETWORKS", "")
+
 
 def channel_layers(redis_url: str) -> dict:
     """The channel layer: Redis pub/sub when a URL is given, else one process's memory."""

@@ -2,11 +2,13 @@
 
 Starts the real server on a temporary SQLite file with the demo data (`seed_demo`) and a few
 weeks of finished sessions, then drives Chromium (Playwright, Debian's `chromium` package)
-through a live session: a teacher marks students while three students watch on phones.
+through a live session: a teacher marks students while three students watch on phones, then
+opens self check-in (the projector, a phone typing the code, a flagged check-in and a claim).
 Writes the PNGs next to this file.
 """
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -31,6 +33,7 @@ ABSENT_BY_WEEK = [
     {"Donald Knuth", "Grace Hopper", "Dennis Ritchie"},
     {"Barbara Liskov"},
 ]
+REQUIRED_RATE = 75
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 BROWSER_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
@@ -69,6 +72,10 @@ def add_history(server: ServerProcess) -> None:
             started_at=started, ended_at=started + timedelta(minutes=6)
         )
         AttendanceRecord.objects.filter(session=session).update(marked_at=started + timedelta(minutes=3))
+    # A required rate: the class page flags those at risk, each student's page shows their budget.
+    from attendance.policy import policy_update
+
+    policy_update(klass=klass, required_rate=REQUIRED_RATE)
 
 
 def sign_in(context, server: ServerProcess, email: str):
@@ -90,6 +97,40 @@ def shoot(page, name: str, *, full_page: bool = False) -> None:
     path = OUT / name
     page.screenshot(path=str(path), full_page=full_page, animations="disabled")
     print(f"{path.relative_to(ROOT)}: {path.stat().st_size // 1024} KB")
+
+
+def api(server: ServerProcess, method: str, path: str, body: dict, email: str) -> dict:
+    """Call the JSON API as one of the demo users."""
+    from tests.realserver.wire import http
+
+    _, login = http(server.http, "POST", "/auth/login", {"email": email, "password": PASSWORD})
+    status, answer = http(server.http, method, path, body, login["data"]["token"])
+    assert status == 200, answer
+    return answer["data"]
+
+
+def check_in(server: ServerProcess, teacher, phones: dict) -> None:
+    """Self check-in: the projector, a phone typing the code, a flagged check-in and a claim on the grid."""
+    live_url = teacher.url
+    class_id = teacher.locator("[data-live-teacher]").get_attribute("data-class-id")
+    teacher.get_by_role("button", name="Open check-in").click()
+    teacher.locator("[data-code]").filter(has_text=re.compile(r"\d{3} \d{3}")).wait_for()
+    code = teacher.locator("[data-code]").inner_text().replace(" ", "")
+    katherine = phones["katherine.johnson"]
+    katherine.get_by_label("Code on the projector").fill(code[:3] + " " + code[3:])
+    shoot(katherine, "student-checkin-phone.png")
+    katherine.get_by_role("button", name="Check in").click()
+    katherine.get_by_text("You are checked in: present.").wait_for()
+    # Margaret checks in from a script without ever opening her page: flagged for the teacher to look at.
+    api(server, "POST", "/attendance/check-in", {"classId": class_id, "code": code}, "margaret.hamilton@demo.school")
+    api(server, "POST", "/attendance/claim", {"classId": class_id}, "donald.knuth@demo.school")
+    teacher.locator("[data-checked-in]").filter(has_text="2").wait_for()
+    shoot(teacher, "projector-laptop.png")
+    teacher.goto(live_url)
+    wait_live(teacher)
+    teacher.locator(".claim:visible").wait_for()
+    teacher.locator("[data-flags]:visible").first.scroll_into_view_if_needed()
+    shoot(teacher, "teacher-checkin-flags-laptop.png")
 
 
 def main() -> None:
@@ -135,12 +176,17 @@ def main() -> None:
                 shoot(teacher, "teacher-live-laptop.png")
                 shoot(phones["alan.turing"], "student-phone.png")
                 shoot(phones["katherine.johnson"], "student-waiting-phone.png")
+                budget = phones["grace.hopper"].locator("[data-budget]").first
+                budget.locator("summary").click()
+                budget.evaluate("node => node.closest('.history-card').scrollIntoView()")
+                shoot(phones["grace.hopper"], "student-budget-phone.png")
 
                 phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, **options)
                 teacher_phone = sign_in(phone, server, TEACHER)
                 teacher_phone.get_by_role("link", name="Resume session").first.click()
                 wait_live(teacher_phone)
                 shoot(teacher_phone, "teacher-live-phone.png")
+                check_in(server, teacher, phones)
                 browser.close()
         finally:
             server.stop()

@@ -1,4 +1,4 @@
-/* The teacher's live session view: tap to mark, live counters and presence, Finish. */
+/* The teacher's live session view: tap to mark, live counters and presence, check-ins and claims, Finish. */
 (function () {
   "use strict";
 
@@ -23,6 +23,14 @@
   var ICONS = { present: "#i-check", late: "#i-late", excused: "#i-excused", absent: "#i-cross", "": "#i-clock" };
   var marks = {};
   var online = {};
+  // Self check-in: who checked in with the code, their flags, "I'm here" claims waiting.
+  var checkIn = { open: false, lateAfterMinutes: null, checkedIn: {}, flags: {}, claims: {} };
+  var FLAG_TEXTS = {
+    "same-browser": "same browser as another check-in",
+    "previous-code": "used the previous code at its last second",
+    "page-not-open": "their page was not open this session",
+    "other-network": "from a network unlike the room's",
+  };
   var ended = false;
   var socket;
 
@@ -55,6 +63,66 @@
     item.querySelector(".mark__icon use").setAttribute("href", ICONS[status]);
     item.querySelector("[data-online]").hidden = !online[id];
     button.disabled = ended;
+    paintCheckIn(item, id);
+  }
+
+  function paintCheckIn(item, id) {
+    var reasons = checkIn.flags[id] || [];
+    item.querySelector("[data-checked-in]").hidden = !checkIn.checkedIn[id];
+    var flags = item.querySelector("[data-flags]");
+    flags.hidden = reasons.length === 0;
+    flags.querySelector("[data-flags-text]").textContent = reasons.length
+      ? "Worth a look: " +
+        reasons
+          .map(function (reason) {
+            return FLAG_TEXTS[reason] || reason;
+          })
+          .join("; ")
+      : "";
+    var claim = item.querySelector("[data-claim]");
+    claim.hidden = !checkIn.claims[id] || ended;
+    claim.querySelector("[data-confirm]").disabled = ended;
+    claim.querySelector("[data-confirm-status]").textContent = confirmStatus();
+  }
+
+  /* A confirmed claim counts as a check-in would now: late once the threshold has passed. */
+  function confirmStatus() {
+    var minutes = checkIn.lateAfterMinutes;
+    if (minutes === null || minutes === undefined || !startedAt) {
+      return "present";
+    }
+    return Date.now() >= Date.parse(startedAt) + minutes * 60000 ? "late" : "present";
+  }
+
+  function setCheckIn(state) {
+    if (!state) {
+      return;
+    }
+    function set(list) {
+      var map = {};
+      (list || []).forEach(function (id) {
+        map[id] = true;
+      });
+      return map;
+    }
+    checkIn = {
+      open: Boolean(state.open),
+      lateAfterMinutes: state.lateAfterMinutes,
+      checkedIn: set(state.checkedIn),
+      flags: state.flags || {},
+      claims: set(state.claims),
+    };
+    paintPanel();
+  }
+
+  function paintPanel() {
+    var opened = root.querySelector("[data-checkin-opened]");
+    if (!opened) {
+      return;
+    }
+    opened.hidden = !checkIn.open;
+    root.querySelector("[data-checkin-closed]").hidden = checkIn.open;
+    root.querySelector("[data-checkin-count]").textContent = Object.keys(checkIn.checkedIn).length;
   }
 
   function counts() {
@@ -113,6 +181,7 @@
     var item = fragment.querySelector("[data-student-id]");
     item.setAttribute("data-student-id", student._id);
     item.querySelector("[data-name]").textContent = student.name;
+    item.querySelector("[data-confirm-name]").textContent = student.name;
     return item;
   }
 
@@ -174,9 +243,7 @@
       return;
     }
     if (event === "SNAPSHOT") {
-      var entry = (data.classes || []).filter(function (item) {
-        return item.classId === classId;
-      })[0];
+      var entry = LiveSocket.entryFor(data, classId);
       if (!entry) {
         showError("This class is no longer available.", "server");
         return;
@@ -200,6 +267,7 @@
         showError("");
       }
       marks = session.marks || {};
+      setCheckIn(session.checkIn);
       online = {};
       (entry.online || []).forEach(function (id) {
         online[id] = true;
@@ -211,12 +279,38 @@
       paintAll();
     } else if (event === "ATTENDANCE_MARKED") {
       marks[data.studentId] = data.status;
+      delete checkIn.claims[data.studentId]; // any mark settles a claim
       var item = itemFor(data.studentId);
       if (item) {
         item.querySelector("[data-mark]").removeAttribute("aria-busy");
         paint(item);
       }
       paintCounters();
+    } else if (event === "CATCH_UP") {
+      // Back after a drop: the marks came as ATTENDANCE_MARKED; here is who is online now.
+      if (errorKind === "connection") {
+        showError("");
+      }
+      online = {};
+      (data.online || []).forEach(function (id) {
+        online[id] = true;
+      });
+      items().forEach(function (item) {
+        item.querySelector("[data-mark]").removeAttribute("aria-busy");
+      });
+      paintAll();
+    } else if (event === "CHECKED_IN") {
+      setCheckIn(data.checkIn);
+      paintAll();
+    } else if (event === "CLAIM") {
+      checkIn.claims[data.studentId] = true;
+      var claimant = itemFor(data.studentId);
+      if (claimant) {
+        paint(claimant);
+      }
+    } else if (event === "CHECK_IN_STATE") {
+      checkIn.open = Boolean(data.open);
+      paintPanel();
     } else if (event === "PRESENCE") {
       online[data.userId] = Boolean(data.online);
       var who = itemFor(data.userId);
@@ -260,6 +354,14 @@
 
   if (grid) {
     grid.addEventListener("click", function (event) {
+      var confirm = event.target.closest("[data-confirm]");
+      if (confirm && !ended) {
+        var claimant = confirm.closest("[data-student-id]").getAttribute("data-student-id");
+        if (!socket.send("ATTENDANCE_MARKED", { studentId: claimant, status: confirmStatus(), classId: classId })) {
+          showError("Not connected: the mark was not sent. It will work again once reconnected.", "connection");
+        }
+        return;
+      }
       var button = event.target.closest("[data-mark]");
       if (!button || ended) {
         return;

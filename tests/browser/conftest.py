@@ -98,3 +98,15 @@ def sign_in(page, server: ServerProcess, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(re.compile(r"/app/"))
+
+
+def running_class(server: ServerProcess, *, teacher_email: str, class_name: str, student_ids) -> str:
+    """Create a class of the teacher's with these students and start its session, through the API."""
+    token = token_of(server, teacher_email)
+    status, body = http(server.http, "POST", "/class", {"className": class_name}, token)
+    assert status == 201, body
+    class_id = body["data"]["_id"]
+    for student_id in student_ids:
+        assert http(server.http, "POST", f"/class/{class_id}/add-student", {"studentId": student_id}, token)[0] == 200
+    assert http(server.http, "POST", "/attendance/start", {"classId": class_id}, token)[0] == 200
+    return class_id

@@ -7,8 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from websockets.sync.client import connect
 
-from tests.browser.conftest import LAPTOP, PHONE, sign_in, sign_up_by_api, start_server, token_of
-from tests.realserver.wire import http
+from tests.browser.conftest import LAPTOP, PHONE, running_class, sign_in, sign_up_by_api, start_server, token_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
@@ -32,12 +31,9 @@ def classroom(server):
         ),
     }
     token = token_of(server, "tess@school.test")
-    status, body = http(server.http, "POST", "/class", {"className": "Geography 8B"}, token)
-    assert status == 201, body
-    class_id = body["data"]["_id"]
-    for student_id in ids.values():
-        assert http(server.http, "POST", f"/class/{class_id}/add-student", {"studentId": student_id}, token)[0] == 200
-    assert http(server.http, "POST", "/attendance/start", {"classId": class_id}, token)[0] == 200
+    class_id = running_class(
+        server, teacher_email="tess@school.test", class_name="Geography 8B", student_ids=ids.values()
+    )
     return {"class_id": class_id, "teacher_id": teacher_id, "token": token, **ids}
 
 
@@ -70,6 +66,39 @@ def test_a_mark_made_while_offline_shows_after_reconnecting(server, classroom, n
     page.context.set_offline(False)
     expect(connection).to_have_attribute("data-state", "open")
     expect(status_of(page)).to_have_text("Absent")  # from the resync snapshot
+
+
+def test_the_teacher_page_catches_up_on_marks_made_while_offline_without_a_snapshot(server, classroom, new_page):
+    page = new_page(LAPTOP)
+    sent = []
+    page.on("websocket", lambda socket: socket.on("framesent", lambda payload: sent.append(json.loads(payload))))
+    sign_in(page, server, "tess@school.test")
+    page.goto(f"{server.http}/app/classes/{classroom['class_id']}/live/")
+    connection = page.locator("[data-conn]")
+    expect(connection).to_have_attribute("data-state", "open")
+    sam = page.get_by_role("button", name=re.compile("^Sam"))
+    kim = page.get_by_role("button", name=re.compile("^Kim"))
+    mark(server, classroom, "sam", "present")
+    expect(sam).to_have_attribute("data-status", "present")
+    sent.clear()
+
+    page.context.set_offline(True)
+    expect(connection).to_have_attribute("data-state", "reconnecting")
+    mark(server, classroom, "sam", "absent")  # two marks the page misses
+    mark(server, classroom, "kim", "absent")
+    expect(sam).to_have_attribute("data-status", "present")
+
+    page.context.set_offline(False)
+    expect(connection).to_have_attribute("data-state", "open")
+    expect(sam).to_have_attribute("data-status", "absent")
+    expect(kim).to_have_attribute("data-status", "absent")
+    # It asked for what it missed since the seq it held, and needed no snapshot for it.
+    catch_ups = [frame for frame in sent if frame["event"] == "CATCH_UP"]
+    assert [frame["event"] for frame in sent] == ["CATCH_UP"], sent
+    assert catch_ups[0]["data"]["classId"] == classroom["class_id"] and catch_ups[0]["data"]["since"] > 0
+
+    sam.click()  # and marking goes on from here
+    expect(sam).to_have_attribute("data-status", "present")
 
 
 def test_a_silent_socket_is_probed_with_ping_not_a_snapshot_and_stays_live(server, classroom, new_page):
