@@ -9,7 +9,7 @@ mark acknowledged after the fault ended, and then checks:
   ERROR (or lost with a dropped connection, which the page shows and resyncs after); none
   went unanswered;
 - no HTTP request or handshake was answered with a 5xx, except a 503 in the contract's
-  envelope;
+  envelope, and none made once the fault began waited more than ANSWER_WITHIN seconds;
 - every client's view equals the database within CONVERGE_WITHIN seconds of the fault's end;
   the seconds until the last client converged are measured and reported.
 
@@ -36,6 +36,8 @@ TAIL_SECONDS = 2.0
 # Live marking must be back in every class, and every screen right, within these bounds.
 RESUME_WITHIN = 30.0
 CONVERGE_WITHIN = 30.0
+# No request or handshake made once the fault began may wait longer than this for its answer.
+ANSWER_WITHIN = 6.0
 
 # One line per scenario run, printed at the end of the session (tests/faults/conftest.py).
 FIGURES: list[str] = []
@@ -119,6 +121,8 @@ async def run_school_scenario(
     assert not wrong, f"{len(wrong)} clients still differ from the database {CONVERGE_WITHIN:.0f}s after: {wrong[:5]}"
     assert school.unexplained_marks(database) == []
     assert school.server_errors() == [], school.server_errors()[:5]
+    slow = [a for a in school.attempts if a.at >= fault_started and a.seconds > ANSWER_WITHIN]
+    assert slow == [], f"{len(slow)} requests or handshakes waited over {ANSWER_WITHIN:.0f}s: {slow[:5]}"
     assert sum(mark.answered_at is not None and mark.answered_at < fault_started for mark in acked(school)) > 0
     return result
 

@@ -20,13 +20,13 @@ pytestmark = [pytest.mark.server, pytest.mark.redis, pytest.mark.faults]
 
 # Expected failures until the channel layer recovers by itself. After Redis restarts empty, a
 # handshake is answered 500, marks go unanswered and live marking does not come back; while
-# Redis hangs, a handshake waits about 9 s and the proxy answers 502.
+# Redis hangs, a handshake waits about 9 s (and once the proxy answered 502).
 NO_RECONNECT = pytest.mark.xfail(
     reason="after Redis restarts the channel layer neither reconnects nor re-subscribes; a handshake answers 500",
     strict=False,
 )
 HANGING_CONNECTS = pytest.mark.xfail(
-    reason="a handshake made while Redis hangs waits for it and the proxy answers 502",
+    reason="a handshake made while Redis hangs waits about 9 s for it",
     strict=False,
 )
 
