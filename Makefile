@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 3000
 HOST ?= 127.0.0.1
 
-.PHONY: run test test-postgres stack k8s-validate lint demo migrations migrations-check bench faults mutate screenshots clean
+.PHONY: run test test-postgres stack k8s-validate lint demo migrations migrations-check bench bench-school faults mutate screenshots clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,11 @@ migrations-check: $(VENV)/.runtime
 ## Benchmarks (about 10 minutes, needs redis-server; starts its own): writes docs/benchmarks.md and .json.
 bench: $(VENV)/.dev
 	$(PY) -m bench.run
+
+## The school benchmark (about 10 minutes; needs redis-server, and PostgreSQL for its two-worker runs):
+## 20 x 30 and 50 x 40 classes marking at once against an in-memory reference; writes docs/school-benchmark.md.
+bench-school: $(VENV)/.dev
+	$(PY) -m bench.school_run $(BENCH_ARGS)
 
 ## Every fault-injection scenario, the slow ones (marked `faults`, skipped by `make test`) included.
 faults: $(VENV)/.dev

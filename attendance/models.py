@@ -64,6 +64,9 @@ class AttendanceRecord(models.Model):
         related_name="+",
         help_text="Empty when DONE marked the student absent for not being marked.",
     )
+    # The session's version when this record was last written (the `seq` of its broadcast), so
+    # that a client holding an older version can ask for every record written since.
+    seq = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["session", "student"]

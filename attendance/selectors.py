@@ -7,12 +7,13 @@ from django.db.models import Count
 
 from accounts.models import User
 from attendance.models import AttendanceRecord, AttendanceSession, Status
-from classes.models import Class
+from classes.models import Class, Enrollment
 from classes.selectors import class_ids_of
 from core.errors import ApplicationError, Messages
 from core.ids import parse_id
 
 NOT_YET_UPDATED = "not yet updated"
+SUMMARY_PASSES = 5
 
 
 def iso_millis(moment: datetime) -> str:
@@ -40,7 +41,11 @@ def sessions_active_for(*, user: User) -> list[AttendanceSession]:
 
 def session_for_sender(*, user: User, class_id: object = None) -> AttendanceSession:
     """Pick the running session an event of `user` is about (contract's multi-session rule)."""
-    sessions = sessions_active_for(user=user)
+    return pick_session(sessions_active_for(user=user), class_id=class_id)
+
+
+def pick_session(sessions: list[AttendanceSession], *, class_id: object = None) -> AttendanceSession:
+    """Apply the multi-session rule to a sender's running sessions (as sessions_active_for lists them)."""
     if class_id is not None:
         key = parse_id(Class, class_id)
         for session in sessions:
@@ -81,6 +86,46 @@ def session_summary(*, session: AttendanceSession) -> dict[str, int]:
         counts[row["status"]] = row["n"]
     counts["total"] = sum(counts.values())
     return counts
+
+
+def session_version(*, session: AttendanceSession) -> int:
+    """Return a running session's version (its latest `seq`); raise when it is no longer running."""
+    version = AttendanceSession.objects.filter(pk=session.pk, is_active=True).values_list("version", flat=True).first()
+    if version is None:
+        raise ApplicationError(Messages.WS_NO_SESSION, 404)
+    return version
+
+
+def session_summary_at(*, session: AttendanceSession) -> tuple[dict[str, int], int]:
+    """Return TODAY_SUMMARY of a running session and the version (`seq`) its counts are exact at.
+
+    The counts and the version are separate reads; a mark committed between them shows as a
+    changed version, and the counts are read again (marks come a few per second per class, so a
+    second pass is rare). Should writes keep coming through every pass, the counts returned are
+    at least as new as the version returned.
+    """
+    version = session_version(session=session)
+    for _ in range(SUMMARY_PASSES):
+        summary = session_summary(session=session)
+        after = session_version(session=session)
+        if after == version:
+            break
+        version, before = after, version
+    else:
+        version = before
+    return summary, version
+
+
+def session_changes(*, session: AttendanceSession, since: int, student: User | None = None) -> dict[str, str]:
+    """Return {studentId: status} of the records written after version `since` (one student's only, if given)."""
+    records = AttendanceRecord.objects.filter(session=session, seq__gt=since)
+    if student is not None:
+        records = records.filter(student=student)
+    else:
+        # As in the snapshot: a student removed from the class mid-session is no longer shown.
+        roster = list(Enrollment.objects.filter(klass_id=session.klass_id).values_list("student_id", flat=True))
+        records = records.filter(student_id__in=roster)
+    return {str(student_id): status for student_id, status in records.values_list("student_id", "status")}
 
 
 def student_status(*, session: AttendanceSession, student: User) -> str:

@@ -9,7 +9,7 @@ from daphne import cli
 from daphne.access import AccessLogGenerator
 
 from core.logging import redact
-from live.compat import quiet_autobahn, send_at_once, use_access_log
+from live.compat import listen_backlog, quiet_autobahn, send_at_once, use_access_log
 
 
 class RedactingAccessLog(AccessLogGenerator):
@@ -42,7 +42,10 @@ def ensure_static_files() -> None:
 
 def main() -> None:
     """Run Daphne's command line with the redacting access log."""
+    import os
+
     ensure_static_files()
+    listen_backlog(int(os.environ.get("LISTEN_BACKLOG") or "1024"))
     send_at_once()
     quiet_autobahn()
     use_access_log(RedactingAccessLog)

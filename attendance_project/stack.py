@@ -86,6 +86,7 @@ class Stack:
         self.worker_ports: list[int] = []
         self.worker_processes: list[subprocess.Popen] = []
         self.processes: list[subprocess.Popen] = []
+        self.running_env: dict | None = None
 
     @property
     def url(self) -> str:
@@ -141,7 +142,7 @@ class Stack:
             raise StackError("caddy is not installed (apt-get install caddy)")
         self.state_dir.mkdir(parents=True, exist_ok=True)
         try:
-            env = {**self.worker_env(), "REDIS_URL": self._redis_url()}
+            env = self.running_env = {**self.worker_env(), "REDIS_URL": self._redis_url()}
             manage = [sys.executable, "manage.py"]
             subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
             # Once here, rather than by every worker at once.
@@ -172,6 +173,19 @@ class Stack:
             self.stop()
             raise
         return self
+
+    def manage(self, *args: str) -> str:
+        """Run `manage.py <args>` with the workers' settings and database; return its output."""
+        if self.running_env is None:
+            raise StackError("the stack is not started")
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.running_env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
 
     def stop_worker(self, index: int) -> None:
         """SIGKILL one worker, as in a crash."""

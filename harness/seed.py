@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from harness.server import ServerProcess
@@ -18,3 +19,12 @@ def seed_class(server: ServerProcess, students: int, *, session: bool = True) ->
     if not session:
         args.append("--no-session")
     return json.loads(server.manage(*args))
+
+
+def seed_school(manage: Callable[..., str], classes: int, students: int) -> list[dict[str, Any]]:
+    """Seed `classes` classes of `students` students, each with a running session.
+
+    `manage` runs a manage.py command on the servers' database and returns its output
+    (`ServerProcess.manage`, `Stack.manage`). Returns one seed_class() answer per class.
+    """
+    return [json.loads(manage("loadtest_seed", "--students", str(students))) for _ in range(classes)]

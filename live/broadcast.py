@@ -4,7 +4,9 @@ Groups:
 - `class.<id>`: every connection of a class (its teacher and enrolled students);
   base-contract broadcasts (ATTENDANCE_MARKED, TODAY_SUMMARY, DONE) go here. Each worker
   process subscribes to it once and hands each broadcast to its own sockets of the class
-  (live.fanout.LocalFanout), instead of one subscription and one message per socket.
+  (live.fanout.LocalFanout), instead of one subscription and one message per socket. The
+  sending process hands a broadcast to its own sockets first and then publishes it, tagged
+  with its origin so that its own subscription skips it when it comes back.
 - `class.<id>.live`: connections of that class that opted in to the extension;
   SESSION_STARTED / SESSION_ENDED go here, so base clients never see them.
 - `user.<id>`: every connection of one user; roster changes and presence go here.
@@ -18,11 +20,13 @@ import logging
 from channels.layers import get_channel_layer
 
 from core.errors import ApplicationError, Messages
+from live.fanout import local_fanout
 
 logger = logging.getLogger("attendance.ws")
 
 # Consumer handler names (the `type` of channel-layer messages).
 FRAME = "live.frame"
+SESSIONS = "live.sessions"
 ENROLLED = "live.enrolled"
 UNENROLLED = "live.unenrolled"
 REVOKED = "live.revoked"
@@ -75,9 +79,18 @@ async def _group_send(group: str, message: dict) -> None:
 
 
 async def to_class(class_id: str, event: str, data: dict) -> None:
-    """Send a base-contract broadcast to every connection of a class."""
+    """Send a base-contract broadcast to every connection of a class: this process's sockets first.
+
+    The Redis round trip then only stands between the write and the sockets of other workers.
+    Should publishing fail, this process's sockets have the broadcast and the caller gets
+    BroadcastFailed (the other workers' sockets do not).
+    """
     group = class_group(class_id)
-    await _group_send(group, _message(group, event, data, extension=False))
+    message = _message(group, event, data, extension=False)
+    fanout = local_fanout(get_channel_layer())
+    message["origin"] = fanout.origin
+    await fanout.deliver_local(message)
+    await _group_send(group, message)
 
 
 async def to_class_live(class_id: str, event: str, data: dict) -> None:
@@ -97,6 +110,11 @@ async def to_user(user_id: str, event: str, data: dict) -> None:
     await _group_send(group, _message(group, event, data, extension=True))
 
 
+def session_fields(session) -> dict:
+    """The extension's fields of a session's broadcasts: its id and `seq`, its version after the write."""
+    return {"classId": str(session.klass_id), "sessionId": str(session.pk), "seq": session.version}
+
+
 def done_data(session, summary: dict) -> dict:
-    """Payload of DONE: the contract's fields plus the class id."""
-    return {"message": "Attendance persisted", **summary, "classId": str(session.klass_id)}
+    """Payload of DONE: the contract's fields plus the class, the session and its `seq`."""
+    return {"message": "Attendance persisted", **summary, **session_fields(session)}

@@ -12,9 +12,9 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from accounts.models import Role
-from attendance.selectors import session_for_sender, session_summary, student_status
+from attendance.selectors import session_for_sender, session_summary_at, student_status
 from attendance.services import attendance_mark, session_finish
-from attendance.snapshots import snapshot_sync
+from attendance.snapshots import catch_up_sync, roster_of, snapshot_sync
 from classes.selectors import memberships
 from core.errors import ApplicationError, Messages
 from live import auth as live_auth
@@ -22,31 +22,25 @@ from live import broadcast, presence, protocol
 from live.compat import DirectDispatch
 from live.membership import Membership
 from live.ratelimit import FrameLimiter, Verdict
-from live.threads import in_thread
+from live.sessions import SenderSessions, session_gone
+from live.threads import in_thread, in_writer
 
 logger = logging.getLogger("attendance.ws")
 
-
-@in_thread
-def _mark(user, data: dict):
-    """Find the session and record the mark in one thread hop: (session, record, error)."""
-    session = session_for_sender(user=user, class_id=data.get("classId"))
-    try:
-        record = attendance_mark(session=session, student_id=data.get("studentId"), status=data.get("status"), by=user)
-    except ApplicationError as exc:
-        return session, None, exc
-    return session, record, None
+_mark = in_writer(attendance_mark)
+_finish = in_writer(session_finish)
 
 
 class LiveConsumer(DirectDispatch, AsyncWebsocketConsumer):
     """One client connection, base contract first, extension on request."""
 
-    direct_types = frozenset({broadcast.FRAME})
+    direct_types = frozenset({broadcast.FRAME, broadcast.SESSIONS})
     user = None
     access = None
 
     async def connect(self) -> None:
         self.membership = Membership(self)
+        self.sessions = SenderSessions(self.scope["user"])
         self.heartbeat: asyncio.Task | None = None
         self.expiry: asyncio.Task | None = None
         self.ended = False
@@ -159,45 +153,69 @@ class LiveConsumer(DirectDispatch, AsyncWebsocketConsumer):
         if self.user.role != role:
             raise ApplicationError(Messages.WS_TEACHER_ONLY if role == Role.TEACHER else Messages.WS_STUDENT_ONLY, 403)
 
-    async def _session(self, data: dict):
-        session = await in_thread(session_for_sender)(user=self.user, class_id=data.get("classId"))
+    async def _session(self, data: dict, *, fresh: bool = False):
+        session = await self.sessions.pick(data.get("classId"), fresh=fresh)
         await self.membership.add_class(str(session.klass_id), str(session.klass.teacher_id))
         return session
 
+    async def _on_session(self, data: dict, action):
+        """Run `action(session)` on the event's session; once more on a fresh lookup if it had ended."""
+        session = await self._session(data)
+        try:
+            return session, await action(session)
+        except ApplicationError as exc:
+            if not session_gone(exc):
+                raise
+        session = await self._session(data, fresh=True)
+        return session, await action(session)
+
     async def on_mark(self, data: dict) -> None:
         self._require(Role.TEACHER)
-        session, record, error = await _mark(self.user, data)
-        await self.membership.add_class(str(session.klass_id), str(session.klass.teacher_id))
-        if error is not None:
-            raise error
-        class_id = str(session.klass_id)
+
+        def mark(session):
+            return _mark(session=session, student_id=data.get("studentId"), status=data.get("status"), by=self.user)
+
+        session, record = await self._on_session(data, mark)
         # Straight from here rather than through an event: a mark is the hot path.
-        data = {"studentId": str(record.student_id), "status": record.status, "classId": class_id}
-        await broadcast.to_class(class_id, "ATTENDANCE_MARKED", data)
+        payload = {"studentId": str(record.student_id), "status": record.status, **broadcast.session_fields(session)}
+        await broadcast.to_class(str(session.klass_id), "ATTENDANCE_MARKED", payload)
 
     async def on_summary(self, data: dict) -> None:
         self._require(Role.TEACHER)
-        session = await self._session(data)
-        summary = await in_thread(session_summary)(session=session)
-        class_id = str(session.klass_id)
-        await broadcast.to_class(class_id, "TODAY_SUMMARY", {**summary, "classId": class_id})
+        session, (summary, seq) = await self._on_session(
+            data, in_thread(lambda session: session_summary_at(session=session))
+        )
+        payload = {**summary, **broadcast.session_fields(session), "seq": seq}
+        await broadcast.to_class(str(session.klass_id), "TODAY_SUMMARY", payload)
 
     async def on_my_attendance(self, data: dict) -> None:
         self._require(Role.STUDENT)
-        session = await self._session(data)
+        session = await in_thread(session_for_sender)(user=self.user, class_id=data.get("classId"))
+        await self.membership.add_class(str(session.klass_id), str(session.klass.teacher_id))
         status = await in_thread(student_status)(session=session, student=self.user)
         await self._send_frame("MY_ATTENDANCE", {"status": status, "classId": str(session.klass_id)})
 
     async def on_done(self, data: dict) -> None:
         self._require(Role.TEACHER)
-        session = await self._session(data)
         # The service announces DONE to the class once the write has committed.
-        await in_thread(session_finish)(session=session)
+        await self._on_session(data, lambda session: _finish(session=session))
 
     async def on_subscribe(self, data: dict) -> None:
         """Opt in to the extension: snapshot now, then presence and session events."""
         await self.membership.opt_in()
         await self._send_snapshot("SNAPSHOT", list(self.membership.classes))
+
+    async def on_catch_up(self, data: dict) -> None:
+        """Opt in, and answer what changed in a class's session since the `seq` the client holds."""
+        class_id, session_id, since = protocol.catch_up_request(data)
+        if class_id not in self.membership.classes:
+            raise ApplicationError(Messages.CLASS_NOT_FOUND, 404)
+        await self.membership.opt_in()
+        answer = await in_thread(catch_up_sync)(user=self.user, class_id=class_id, session_id=session_id, since=since)
+        if self.user.role == Role.TEACHER:
+            # Who came and went while the client was away.
+            answer["online"] = await presence.online_among(await in_thread(roster_of)(class_id=class_id))
+        await self._send_frame("CATCH_UP", answer)
 
     async def on_ping(self, data: dict) -> None:
         """Answer an extension heartbeat: a cheap way for a client to see that the socket is alive."""
@@ -210,6 +228,7 @@ class LiveConsumer(DirectDispatch, AsyncWebsocketConsumer):
         "MY_ATTENDANCE": on_my_attendance,
         "DONE": on_done,
         "SUBSCRIBE": on_subscribe,
+        "CATCH_UP": on_catch_up,
     }
 
     # Channel-layer messages --------------------------------------------------------------
@@ -228,6 +247,10 @@ class LiveConsumer(DirectDispatch, AsyncWebsocketConsumer):
             self.pending.append(message["text"])
             return
         await self.base_send({"type": "websocket.send", "text": message["text"]})
+
+    async def live_sessions(self, message: dict) -> None:
+        """A session of one of the user's classes started or finished: look the sessions up again."""
+        self.sessions.forget()
 
     async def live_enrolled(self, message: dict) -> None:
         """Join a class the user was just added to (or just created)."""

@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import uuid
 import weakref
 
 logger = logging.getLogger("attendance.ws")
@@ -16,10 +17,15 @@ class LocalFanout:
     once per group, keeps the group's local members, and hands each broadcast to all of them in
     one pass, in the order the layer delivered the broadcasts. Members implement
     `async deliver(message)`.
+
+    A broadcast sent from this process is handed to the local members at once
+    (`deliver_local`) and published with `origin` set to this fan-out's; when it comes back
+    through the subscription it is skipped, so no socket gets it twice.
     """
 
     def __init__(self, layer) -> None:
         self.layer = layer
+        self.origin = uuid.uuid4().hex
         self.members: dict[str, dict[object, None]] = {}  # group -> insertion-ordered set
         # Joins and leaves are serialized: a group's subscription must not be dropped by a
         # leave while a join that still counts on it is in flight.
@@ -64,15 +70,24 @@ class LocalFanout:
                 logger.exception("Channel layer receive failed; retrying")
                 await asyncio.sleep(1)
                 continue
-            members = self.members.get(message.get("group"))
-            if not members:
-                continue
-            for member in list(members):
-                try:
-                    await member.deliver(message)
-                except Exception:
-                    # One broken socket must not cost its classmates the broadcast.
-                    logger.warning("Broadcast delivery to one socket failed", exc_info=True)
+            if message.get("origin") == self.origin:
+                continue  # sent from here, and handed to the local members already
+            await self._hand_out(message)
+
+    async def deliver_local(self, message: dict) -> None:
+        """Hand a broadcast sent from this process to its local members of the group."""
+        await self._hand_out(message)
+
+    async def _hand_out(self, message: dict) -> None:
+        members = self.members.get(message.get("group"))
+        if not members:
+            return
+        for member in list(members):
+            try:
+                await member.deliver(message)
+            except Exception:
+                # One broken socket must not cost its classmates the broadcast.
+                logger.warning("Broadcast delivery to one socket failed", exc_info=True)
 
 
 _fanouts: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, LocalFanout]]" = weakref.WeakKeyDictionary()

@@ -208,12 +208,16 @@ async def fill_online(snapshot: dict, *, user) -> None:
     if user.role != Role.TEACHER:
         return
     for entry in snapshot["classes"]:
-        student_ids = [student["_id"] for student in entry.get("students", [])]
-        try:
-            entry["online"] = sorted(await get_presence().online(student_ids))
-        except Exception:
-            logger.warning("Presence lookup failed", exc_info=True)
-            entry["online"] = []
+        entry["online"] = await online_among([student["_id"] for student in entry.get("students", [])])
+
+
+async def online_among(user_ids: list[str]) -> list[str]:
+    """Return which of these users are connected now, sorted (none when presence cannot be read)."""
+    try:
+        return sorted(await get_presence().online(user_ids))
+    except Exception:
+        logger.warning("Presence lookup failed", exc_info=True)
+        return []
 
 
 async def _announce(*, user, classes: dict[str, str], online: bool) -> None:

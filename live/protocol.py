@@ -2,7 +2,7 @@
 
 import json
 
-from core.errors import Messages
+from core.errors import ApplicationError, Messages
 
 # Close codes (an application may close with 1000 or 3000-4999 only; README, "Close codes").
 CLOSE_REVOKED = 4001  # the account signed out, changed password, or was deactivated or deleted
@@ -40,3 +40,17 @@ def parse(text: str | None, *, max_bytes: int) -> tuple[str, dict]:
     if not isinstance(data, dict):
         raise FrameError(Messages.WS_INVALID_FORMAT)
     return message["event"], data
+
+
+def catch_up_request(data: dict) -> tuple[str, str | None, int]:
+    """Return (classId, sessionId, since) of a CATCH_UP; raise the contract's error when they are not that."""
+    class_id, session_id, since = data.get("classId"), data.get("sessionId"), data.get("since", 0)
+    if (
+        not isinstance(class_id, str)
+        or not (session_id is None or isinstance(session_id, str))
+        or isinstance(since, bool)
+        or not isinstance(since, int)
+        or since < 0
+    ):
+        raise ApplicationError(Messages.WS_INVALID_FORMAT, 400)
+    return class_id, session_id, since

@@ -22,18 +22,33 @@ logger = logging.getLogger("attendance.ws")
 
 
 def session_started(*, session, **kwargs) -> None:
-    """SESSION_STARTED to the opted-in connections of the class."""
-    data = {"classId": str(session.klass_id), "startedAt": iso_millis(session.started_at)}
-    async_to_sync(broadcast.to_class_live)(str(session.klass_id), "SESSION_STARTED", data)
+    """SESSION_STARTED to the opted-in connections of the class; the teacher's sockets look their sessions up again."""
+    data = {"classId": str(session.klass_id), "startedAt": iso_millis(session.started_at), **_session_id(session)}
+    try:
+        async_to_sync(broadcast.to_class_live)(str(session.klass_id), "SESSION_STARTED", data)
+    finally:
+        _sessions_changed(session)
 
 
 def session_finished(*, session, summary: dict, automatic: bool, **kwargs) -> None:
     """DONE to the whole class; a session finished automatically is SESSION_ENDED, for opted-in clients only."""
     data = broadcast.done_data(session, summary)
-    if automatic:
-        async_to_sync(broadcast.to_class_live)(str(session.klass_id), "SESSION_ENDED", {**data, "automatic": True})
-    else:
-        async_to_sync(broadcast.to_class)(str(session.klass_id), "DONE", data)
+    try:
+        if automatic:
+            async_to_sync(broadcast.to_class_live)(str(session.klass_id), "SESSION_ENDED", {**data, "automatic": True})
+        else:
+            async_to_sync(broadcast.to_class)(str(session.klass_id), "DONE", data)
+    finally:
+        _sessions_changed(session)
+
+
+def _session_id(session) -> dict:
+    return {"sessionId": str(session.pk), "seq": session.version}
+
+
+def _sessions_changed(session) -> None:
+    # The teacher's sockets keep their running sessions between frames (live.sessions).
+    async_to_sync(broadcast.to_user_sockets)(str(session.klass.teacher_id), {"type": broadcast.SESSIONS})
 
 
 def checkin_changed(*, session, state: dict, **kwargs) -> None:
@@ -47,7 +62,7 @@ def checked_in(*, session, record, teacher_state: dict, **kwargs) -> None:
     class_id = str(session.klass_id)
     student_id = str(record.student_id)
     try:
-        mark = {"studentId": student_id, "status": record.status, "classId": class_id}
+        mark = {"studentId": student_id, "status": record.status, **broadcast.session_fields(session)}
         async_to_sync(broadcast.to_class)(class_id, "ATTENDANCE_MARKED", mark)
     finally:
         data = {"classId": class_id, "studentId": student_id, "status": record.status, "checkIn": teacher_state}

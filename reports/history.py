@@ -335,10 +335,10 @@ def attendance_chart(
         segments = []
         y = bottom
         for status in CHART_ORDER:
-            height = getattr(row, status) / top_value * plot_height
-            if height:
-                y -= height
-                segments.append(Segment(status=status, y=round(y, 1), height=round(height, 1)))
+            segment_height = getattr(row, status) / top_value * plot_height
+            if segment_height:
+                y -= segment_height
+                segments.append(Segment(status=status, y=round(y, 1), height=round(segment_height, 1)))
         local = timezones.local(row.started_at, time_zone)
         label = f"{local.day} {local:%b}"
         bars.append(

@@ -49,6 +49,46 @@ def test_a_later_mark_replaces_the_earlier_one(klass):
     }
 
 
+def test_each_write_of_a_session_carries_the_next_version_as_its_seq(klass):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    first, second = students_of(klass)[:2]
+    seqs = []
+    for student, status in ((first, "present"), (second, "absent"), (first, "absent")):
+        record = services.attendance_mark(session=session, student_id=str(student.pk), status=status, by=klass.teacher)
+        assert record.seq == session.version
+        seqs.append(record.seq)
+    assert seqs == [1, 2, 3]
+    services.session_finish(session=session)
+    assert session.version == 4
+    # DONE's absent records carry DONE's version; marked ones keep the mark's.
+    rows = dict(AttendanceRecord.objects.filter(session=session).values_list("student_id", "seq"))
+    assert rows == {first.pk: 3, second.pk: 2, students_of(klass)[2].pk: 4}
+
+
+def test_a_mark_is_one_conditional_update_and_one_upsert(klass, django_assert_num_queries):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    student = students_of(klass)[0]
+    for status in ("present", "absent"):  # a first mark inserts, a second updates: two statements each
+        # ... plus the transaction's framing: inside the test's transaction, a savepoint and its release.
+        with django_assert_num_queries(4):
+            services.attendance_mark(session=session, student_id=str(student.pk), status=status, by=klass.teacher)
+    assert selectors.student_status(session=session, student=student) == "absent"
+
+
+def test_a_refused_mark_spends_no_version(klass):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    outsider = make_student(name="Outsider")
+    for student_id, message in (
+        (str(outsider.pk), Messages.WS_STUDENT_NOT_ENROLLED),
+        ("someid", Messages.WS_STUDENT_NOT_ENROLLED),
+    ):
+        with pytest.raises(ApplicationError) as error:
+            services.attendance_mark(session=session, student_id=student_id, status="present", by=klass.teacher)
+        assert error.value.message == message
+    assert AttendanceSession.objects.get(pk=session.pk).version == 0
+    assert not AttendanceRecord.objects.filter(session=session).exists()
+
+
 def test_finish_writes_one_record_per_enrolled_student_with_who_and_when(klass):
     session = services.session_start(teacher=klass.teacher, klass=klass)
     s0, s1, s2 = students_of(klass)
@@ -203,11 +243,13 @@ def test_a_mark_the_database_refuses_is_reported_not_lost_silently(klass, monkey
     def broken(*args, **kwargs):
         raise DatabaseError("database is locked")
 
-    monkeypatch.setattr(AttendanceRecord.objects, "create", broken)
+    monkeypatch.setattr(AttendanceRecord.objects, "bulk_create", broken)
     with pytest.raises(ApplicationError) as error:
         services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=klass.teacher)
     assert error.value.message == Messages.WS_MARK_FAILED
     assert selectors.student_status(session=session, student=student) == "not yet updated"
+    # The session's version went back with the rest: no `seq` was spent on a mark nobody saw.
+    assert AttendanceSession.objects.get(pk=session.pk).version == 0
 
 
 def _overdue(session, hours=13):
@@ -327,13 +369,13 @@ def test_a_mark_whose_write_fails_after_the_session_row_update_leaves_nothing(kl
     session = services.session_start(teacher=klass.teacher, klass=klass)
     student = students_of(klass)[0]
     version = AttendanceSession.objects.get(pk=session.pk).version
-    real_create = AttendanceRecord.objects.create
+    real_write = AttendanceRecord.objects.bulk_create
 
-    def written_then_lost(**kwargs):
-        real_create(**kwargs)  # the record row is written, then the connection drops
+    def written_then_lost(*args, **kwargs):
+        real_write(*args, **kwargs)  # the record row is written, then the connection drops
         raise DatabaseError("connection lost")
 
-    monkeypatch.setattr(AttendanceRecord.objects, "create", written_then_lost)
+    monkeypatch.setattr(AttendanceRecord.objects, "bulk_create", written_then_lost)
     with pytest.raises(ApplicationError) as error:
         services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=klass.teacher)
     monkeypatch.undo()

@@ -33,6 +33,7 @@ ABSENT_BY_WEEK = [
     {"Donald Knuth", "Grace Hopper", "Dennis Ritchie"},
     {"Barbara Liskov"},
 ]
+REQUIRED_RATE = 75
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 BROWSER_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
@@ -71,6 +72,10 @@ def add_history(server: ServerProcess) -> None:
             started_at=started, ended_at=started + timedelta(minutes=6)
         )
         AttendanceRecord.objects.filter(session=session).update(marked_at=started + timedelta(minutes=3))
+    # A required rate: the class page flags those at risk, each student's page shows their budget.
+    from attendance.policy import policy_update
+
+    policy_update(klass=klass, required_rate=REQUIRED_RATE)
 
 
 def sign_in(context, server: ServerProcess, email: str):
@@ -171,6 +176,10 @@ def main() -> None:
                 shoot(teacher, "teacher-live-laptop.png")
                 shoot(phones["alan.turing"], "student-phone.png")
                 shoot(phones["katherine.johnson"], "student-waiting-phone.png")
+                budget = phones["grace.hopper"].locator("[data-budget]").first
+                budget.locator("summary").click()
+                budget.evaluate("node => node.closest('.history-card').scrollIntoView()")
+                shoot(phones["grace.hopper"], "student-budget-phone.png")
 
                 phone = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, **options)
                 teacher_phone = sign_in(phone, server, TEACHER)

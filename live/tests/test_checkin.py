@@ -5,6 +5,7 @@ from asgiref.sync import sync_to_async
 from rest_framework.test import APIClient
 
 from attendance import services
+from attendance.models import AttendanceSession
 from live.tests.wsclient import Client
 from tests.factories import make_class, make_student, make_teacher, token_for
 
@@ -63,7 +64,15 @@ async def test_a_check_in_reaches_the_class_as_a_mark_and_the_teacher_with_its_f
 
     response = await post(alice, "/attendance/check-in", {"classId": class_id, "code": await code_of(teacher, klass)})
     assert response.status_code == 200
-    mark = {"studentId": str(alice.pk), "status": "present", "classId": class_id}
+    session = await sync_to_async(AttendanceSession.objects.get)(klass=klass, is_active=True)
+    # Numbered like a teacher's mark: the session's first write.
+    mark = {
+        "studentId": str(alice.pk),
+        "status": "present",
+        "classId": class_id,
+        "sessionId": str(session.pk),
+        "seq": 1,
+    }
     for client in (base_teacher, base_bob, live_bob):
         assert (await client.recv()) == {"event": "ATTENDANCE_MARKED", "data": mark}
     assert (await live_teacher.expect("ATTENDANCE_MARKED")) == mark

@@ -25,6 +25,24 @@ def test_daphne_builds_its_access_log_from_the_module_name(monkeypatch):
     assert cli.AccessLogGenerator is Mine
 
 
+def test_daphne_listens_with_the_backlog_asked_for(monkeypatch):
+    from daphne import cli, endpoints
+
+    monkeypatch.setattr(cli, "build_endpoint_description_strings", endpoints.build_endpoint_description_strings)
+    assert "build_endpoint_description_strings(" in inspect.getsource(cli.CommandLineInterface.run)
+    compat.listen_backlog(1024)
+    compat.listen_backlog(1024)  # twice (a second server start in one process) is still once
+    built = cli.build_endpoint_description_strings(host="127.0.0.1", port=8000, unix_socket="/tmp/s")
+    assert sorted(built) == ["tcp:port=8000:interface=127.0.0.1:backlog=1024", "unix:/tmp/s"]
+
+
+def test_twisteds_tcp_endpoint_description_takes_a_backlog():
+    from twisted.internet import endpoints, reactor
+
+    endpoint = endpoints.serverFromString(reactor, "tcp:port=0:interface=127.0.0.1:backlog=1024")
+    assert endpoint._backlog == 1024
+
+
 class FakeReactor:
     """Just enough reactor for a Twisted transport's buffered write path."""
 

@@ -506,7 +506,7 @@ async def test_an_unexpected_failure_is_logged_answered_and_the_socket_stays_usa
 
     teacher = await connect(world["teacher"])
     alice = await connect(world["alice"])
-    monkeypatch.setattr(live.consumers, "session_summary", crash)
+    monkeypatch.setattr(live.consumers, "session_summary_at", crash)
     with caplog.at_level("ERROR", logger="attendance.ws"):
         await teacher.send("TODAY_SUMMARY")
         frame = await teacher.recv()

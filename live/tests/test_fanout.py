@@ -9,7 +9,7 @@ from channels.layers import get_channel_layer
 
 from attendance import services
 from live import broadcast
-from live.fanout import LocalFanout
+from live.fanout import LocalFanout, local_fanout
 from live.tests.wsclient import Client
 from tests.factories import make_class, make_student, make_teacher, token_for
 
@@ -66,3 +66,39 @@ async def test_a_class_still_hears_marks_after_every_socket_left_and_one_came_ba
             await client.expect("ATTENDANCE_MARKED", studentId=str(student.pk), status=status)
         await marker.comm.disconnect()
         await pupil.comm.disconnect()
+
+
+async def test_a_broadcast_sent_from_this_process_reaches_each_local_socket_once():
+    layer = get_channel_layer()
+    fanout = local_fanout(layer)
+    member = Member()
+    await fanout.join("class.once", member)
+    await broadcast.to_class("once", "ATTENDANCE_MARKED", {"n": 1})
+    assert len(member.got) == 1  # handed over before the publish, not after a round trip
+    # What another process publishes comes through the subscription; the layer keeps order, so
+    # once it is here the echo of our own broadcast has come back too, and was skipped.
+    group = broadcast.class_group("once")
+    await layer.group_send(group, {**broadcast._message(group, "ATTENDANCE_MARKED", {"n": 2}, extension=False)})
+    for _ in range(100):
+        if len(member.got) > 1:
+            break
+        await asyncio.sleep(0.01)
+    assert [json.loads(text)["data"]["n"] for text in member.got] == [1, 2]
+    await fanout.leave("class.once", member)
+
+
+async def test_when_publishing_fails_this_process_sockets_still_have_the_broadcast(monkeypatch):
+    layer = get_channel_layer()
+    fanout = local_fanout(layer)
+    member = Member()
+    await fanout.join("class.down", member)
+
+    async def redis_down(group, message):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(layer, "group_send", redis_down)
+    with pytest.raises(broadcast.BroadcastFailed):
+        await broadcast.to_class("down", "ATTENDANCE_MARKED", {"n": 1})
+    monkeypatch.undo()
+    assert [json.loads(text)["data"]["n"] for text in member.got] == [1]
+    await fanout.leave("class.down", member)

@@ -1,7 +1,10 @@
 /*
  * The page's connection to /ws: signed in by the session cookie, opted in to the
- * extension with SUBSCRIBE, reconnecting with exponential backoff, resyncing (SUBSCRIBE
- * again) after every reconnect, when the tab becomes visible and when the network returns.
+ * extension with SUBSCRIBE, reconnecting with exponential backoff, resyncing after every
+ * reconnect (CATCH_UP from the `seq` it holds of each class's session, or SUBSCRIBE again
+ * when that is not enough), when the tab becomes visible and when the network returns.
+ * Marks arrive numbered by `seq`; one the page already holds is dropped here, so a late or
+ * repeated frame never undoes a newer mark.
  * A socket that has been silent for a while is sent a PING; one that does not answer is
  * treated as dropped (phones keep dead sockets "open" after a network change).
  */
@@ -22,6 +25,10 @@
     this.timer = null;
     this.synced = false;
     this.stopped = false;
+    // classId -> {sessionId, seq}: the session of each class the page shows, and how far it holds it.
+    this.held = {};
+    this.catchingUp = 0;
+    this.resubscribe = false;
     var self = this;
     window.addEventListener("online", function () {
       self.resync();
@@ -72,7 +79,23 @@
     ws.onopen = function () {
       self.lastFrame = Date.now();
       self.probeSent = 0;
-      ws.send(JSON.stringify({ event: "SUBSCRIBE" }));
+      var classIds = Object.keys(self.held);
+      if (!self.everOpened || !classIds.length) {
+        ws.send(JSON.stringify({ event: "SUBSCRIBE" }));
+        return;
+      }
+      // Back after a drop: ask each class for what changed since what the page holds.
+      self.catchingUp = classIds.length;
+      self.resubscribe = false;
+      classIds.forEach(function (classId) {
+        var held = self.held[classId];
+        ws.send(
+          JSON.stringify({
+            event: "CATCH_UP",
+            data: { classId: classId, sessionId: held.sessionId, since: held.seq },
+          })
+        );
+      });
     };
     ws.onmessage = function (message) {
       self.lastFrame = Date.now();
@@ -92,11 +115,15 @@
         self.setState("signedout");
         return;
       }
+      if (self.catchingUp && (frame.event === "CATCH_UP" || frame.event === "ERROR")) {
+        self.caughtUp(ws, frame.event, data);
+        return;
+      }
+      if (!self.track(frame.event, data)) {
+        return;
+      }
       if (frame.event === "SNAPSHOT") {
-        self.attempt = 0;
-        self.everOpened = true;
-        self.synced = true;
-        self.setState("open");
+        self.opened();
       }
       self.onFrame(frame.event, data);
     };
@@ -104,9 +131,83 @@
       if (self.ws === ws) {
         self.ws = null;
         self.synced = false;
+        self.catchingUp = 0;
         self.schedule();
       }
     };
+  };
+
+  LiveSocket.prototype.opened = function () {
+    this.attempt = 0;
+    this.everOpened = true;
+    this.synced = true;
+    this.setState("open");
+  };
+
+  LiveSocket.prototype.hold = function (classId, session) {
+    this.held[classId] = session ? { sessionId: session.sessionId, seq: session.seq || 0 } : { sessionId: null, seq: 0 };
+  };
+
+  /* Keep what the page holds of each session up to date; return false for a frame it already has. */
+  LiveSocket.prototype.track = function (event, data) {
+    var self = this;
+    if (event === "SNAPSHOT" || event === "ENROLLED") {
+      if (event === "SNAPSHOT") {
+        this.held = {};
+      }
+      (data.classes || []).forEach(function (entry) {
+        self.hold(entry.classId, entry.session);
+      });
+    } else if (event === "UNENROLLED") {
+      delete this.held[data.classId];
+    } else if (event === "SESSION_STARTED") {
+      this.hold(data.classId, data);
+    } else if (event === "DONE" || event === "SESSION_ENDED") {
+      this.hold(data.classId, null);
+    } else if ((event === "ATTENDANCE_MARKED" || event === "TODAY_SUMMARY") && typeof data.seq === "number") {
+      var held = this.held[data.classId];
+      if (held && held.sessionId === data.sessionId) {
+        // A summary may repeat the seq of the last mark; a mark never repeats one.
+        if (data.seq < held.seq || (event === "ATTENDANCE_MARKED" && data.seq === held.seq)) {
+          return false;
+        }
+        held.seq = data.seq;
+      } else if (data.classId !== undefined) {
+        this.held[data.classId] = { sessionId: data.sessionId, seq: data.seq };
+      }
+    }
+    return true;
+  };
+
+  /* One class's answer to CATCH_UP: replay its marks, or fall back to a full SUBSCRIBE. */
+  LiveSocket.prototype.caughtUp = function (ws, event, data) {
+    var self = this;
+    this.catchingUp -= 1;
+    if (event === "ERROR" || data.snapshot) {
+      this.resubscribe = true; // the session changed, or the class is gone: start afresh
+    } else {
+      var held = this.held[data.classId] || { sessionId: data.sessionId, seq: 0 };
+      Object.keys(data.marks || {}).forEach(function (studentId) {
+        self.onFrame("ATTENDANCE_MARKED", {
+          studentId: studentId,
+          status: data.marks[studentId],
+          classId: data.classId,
+          sessionId: data.sessionId,
+          seq: data.seq,
+        });
+      });
+      held.seq = Math.max(held.seq, data.seq);
+      this.held[data.classId] = held;
+      this.onFrame("CATCH_UP", data);
+    }
+    if (this.catchingUp > 0) {
+      return;
+    }
+    if (this.resubscribe) {
+      ws.send(JSON.stringify({ event: "SUBSCRIBE" }));
+    } else {
+      this.opened();
+    }
   };
 
   LiveSocket.prototype.schedule = function () {
@@ -132,6 +233,7 @@
     }
     this.ws = null;
     this.synced = false;
+    this.catchingUp = 0;
     ws.onclose = null;
     ws.close();
     this.schedule();

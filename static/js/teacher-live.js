@@ -286,6 +286,19 @@
         paint(item);
       }
       paintCounters();
+    } else if (event === "CATCH_UP") {
+      // Back after a drop: the marks came as ATTENDANCE_MARKED; here is who is online now.
+      if (errorKind === "connection") {
+        showError("");
+      }
+      online = {};
+      (data.online || []).forEach(function (id) {
+        online[id] = true;
+      });
+      items().forEach(function (item) {
+        item.querySelector("[data-mark]").removeAttribute("aria-busy");
+      });
+      paintAll();
     } else if (event === "CHECKED_IN") {
       setCheckIn(data.checkIn);
       paintAll();

@@ -68,6 +68,39 @@ def test_a_mark_made_while_offline_shows_after_reconnecting(server, classroom, n
     expect(status_of(page)).to_have_text("Absent")  # from the resync snapshot
 
 
+def test_the_teacher_page_catches_up_on_marks_made_while_offline_without_a_snapshot(server, classroom, new_page):
+    page = new_page(LAPTOP)
+    sent = []
+    page.on("websocket", lambda socket: socket.on("framesent", lambda payload: sent.append(json.loads(payload))))
+    sign_in(page, server, "tess@school.test")
+    page.goto(f"{server.http}/app/classes/{classroom['class_id']}/live/")
+    connection = page.locator("[data-conn]")
+    expect(connection).to_have_attribute("data-state", "open")
+    sam = page.get_by_role("button", name=re.compile("^Sam"))
+    kim = page.get_by_role("button", name=re.compile("^Kim"))
+    mark(server, classroom, "sam", "present")
+    expect(sam).to_have_attribute("data-status", "present")
+    sent.clear()
+
+    page.context.set_offline(True)
+    expect(connection).to_have_attribute("data-state", "reconnecting")
+    mark(server, classroom, "sam", "absent")  # two marks the page misses
+    mark(server, classroom, "kim", "absent")
+    expect(sam).to_have_attribute("data-status", "present")
+
+    page.context.set_offline(False)
+    expect(connection).to_have_attribute("data-state", "open")
+    expect(sam).to_have_attribute("data-status", "absent")
+    expect(kim).to_have_attribute("data-status", "absent")
+    # It asked for what it missed since the seq it held, and needed no snapshot for it.
+    catch_ups = [frame for frame in sent if frame["event"] == "CATCH_UP"]
+    assert [frame["event"] for frame in sent] == ["CATCH_UP"], sent
+    assert catch_ups[0]["data"]["classId"] == classroom["class_id"] and catch_ups[0]["data"]["since"] > 0
+
+    sam.click()  # and marking goes on from here
+    expect(sam).to_have_attribute("data-status", "present")
+
+
 def test_a_silent_socket_is_probed_with_ping_not_a_snapshot_and_stays_live(server, classroom, new_page):
     page = new_page(PHONE)
     page.clock.install()

@@ -110,8 +110,10 @@ async def test_redis_restart_mid_session_loses_no_mark_and_live_marking_resumes(
         status, body = await call(worker, "GET", f"/class/{class_id}/my-attendance", token=students[0]["token"])
         assert (status, body["data"]["status"]) == (200, None)
 
-    # A mark during the outage is written (checked below) but cannot be broadcast: the teacher is told.
+    # A mark during the outage is written (checked below) and reaches this worker's sockets, but
+    # cannot be published to the others: the teacher is told.
     await teacher.send("ATTENDANCE_MARKED", {"studentId": students[2]["id"], "status": "present"})
+    await teacher.expect("ATTENDANCE_MARKED", studentId=students[2]["id"], status="present")
     assert await teacher.recv() == {"event": "ERROR", "data": {"message": Messages.WS_BROADCAST_FAILED}}
 
     private_redis.start()  # same port, empty

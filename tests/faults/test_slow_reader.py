@@ -81,7 +81,7 @@ async def test_a_client_that_stops_reading_is_dropped_and_holds_up_nobody(server
     async def mark_all() -> None:
         for n in range(MARKS):
             data = {"studentId": students[n % len(students)]["id"], "status": "present" if n % 3 else "absent"}
-            sent.append({**data, "classId": seed["classId"]})
+            sent.append({**data, "classId": seed["classId"], "seq": n + 1})
             await teacher.send("ATTENDANCE_MARKED", data)
 
     async def watch_the_stalled_client() -> None:
@@ -101,7 +101,8 @@ async def test_a_client_that_stops_reading_is_dropped_and_holds_up_nobody(server
     rss_peak = server.rss_kib()
     await watcher
 
-    # Every classmate got every mark, in the order it was made.
+    # Every classmate got every mark, in the order it was made, numbered by the one session's seq.
+    assert len({frame.pop("sessionId") for frames in (echoes, *received) for frame in frames}) == 1
     assert echoes == sent
     assert all(frames == sent for frames in received)
     assert dropped_after is not None, f"the stalled client was still connected after {DROP_WITHIN_SECONDS}s"

@@ -35,23 +35,44 @@ async def test_clients_of_a_killed_worker_reconnect_and_resync_every_mark_with_s
     teacher = await Socket.open(worker.ws, seed["teacher"]["token"])
     pupil = await Socket.open(worker.ws, students[0]["token"])
     marked = {students[0]["id"]: "present", students[1]["id"]: "absent", students[2]["id"]: "present"}
+    echoes = []
     for student_id, status in marked.items():
         await teacher.send("ATTENDANCE_MARKED", {"studentId": student_id, "status": status})
-        await teacher.expect("ATTENDANCE_MARKED", studentId=student_id)
+        echoes.append(await teacher.expect("ATTENDANCE_MARKED", studentId=student_id))
         await pupil.expect("ATTENDANCE_MARKED", studentId=student_id)
 
     await asyncio.to_thread(worker.kill)
     assert await dropped(teacher) and await dropped(pupil)
     await asyncio.to_thread(worker.start)  # same port, same database
 
+    # A client that held the first mark catches up on the two after it, from the database.
+    catcher = await Socket.open(worker.ws, seed["teacher"]["token"])
+    held = echoes[0]
+    await catcher.send("CATCH_UP", {"classId": seed["classId"], "sessionId": held["sessionId"], "since": held["seq"]})
+    caught = await expect_past_background(catcher, "CATCH_UP")
+    assert (caught["seq"], caught["marks"]) == (3, {students[1]["id"]: "absent", students[2]["id"]: "present"})
+    await catcher.close()
+
     teacher = await Socket.open(worker.ws, seed["teacher"]["token"])
     pupil = await Socket.open(worker.ws, students[0]["token"])
     entry = await snapshot(teacher)
     assert entry["classId"] == seed["classId"]
     assert entry["session"]["marks"] == marked
-    assert entry["session"]["counts"] == {"present": 2, "absent": 1, "notMarked": 2, "total": 5}
+    assert entry["session"]["counts"] == {
+        "present": 2,
+        "late": 0,
+        "excused": 0,
+        "absent": 1,
+        "notMarked": 2,
+        "total": 5,
+    }
     mine = await snapshot(pupil)
-    assert mine["session"] == {"startedAt": entry["session"]["startedAt"], "status": "present"}
+    assert mine["session"] == {
+        "startedAt": entry["session"]["startedAt"],
+        "sessionId": entry["session"]["sessionId"],
+        "seq": entry["session"]["seq"],
+        "status": "present",
+    }
 
     # The session carries on where it was: the next mark reaches the reconnected student.
     await teacher.send("ATTENDANCE_MARKED", {"studentId": students[3]["id"], "status": "present"})

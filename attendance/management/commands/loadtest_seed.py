@@ -21,8 +21,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--students", type=int, default=30)
         parser.add_argument("--no-session", action="store_true", help="do not start a session")
+        parser.add_argument(
+            "--classes", type=int, default=0, help="seed this many classes, each with its own teacher: {classes: [...]}"
+        )
 
-    def handle(self, *args, students: int, no_session: bool, **options) -> None:
+    def handle(self, *args, students: int, no_session: bool, classes: int, **options) -> None:
+        if classes:
+            seeded = [self.seed(students, no_session) for _ in range(classes)]
+            self.stdout.write(json.dumps({"classes": seeded}))
+        else:
+            self.stdout.write(json.dumps(self.seed(students, no_session)))
+
+    def seed(self, students: int, no_session: bool) -> dict:
         run = uuid.uuid4().hex[:10]
         teacher = User(email=f"load-teacher-{run}@load.test", name=f"Load teacher {run}", role=Role.TEACHER)
         teacher.set_unusable_password()
@@ -39,10 +49,9 @@ class Command(BaseCommand):
         started_at = None
         if not no_session:
             started_at = session_start(teacher=teacher, klass=klass).started_at.isoformat()
-        payload = {
+        return {
             "classId": str(klass.pk),
             "startedAt": started_at,
             "teacher": {"id": str(teacher.pk), "token": issue_tokens(teacher)["token"]},
             "students": [{"id": str(p.pk), "token": issue_tokens(p)["token"]} for p in pupils],
         }
-        self.stdout.write(json.dumps(payload))
