@@ -92,7 +92,10 @@ class RedisPresence:
         loop_id = id(asyncio.get_running_loop())
         client = self._clients.get(loop_id)
         if client is None:
-            client = self._redis_module.from_url(self._url, socket_timeout=5, health_check_interval=30)
+            # Best effort, and never a stall: a Redis that stops answering costs a connect at most 1 s.
+            client = self._redis_module.from_url(
+                self._url, socket_timeout=1, socket_connect_timeout=1, health_check_interval=30
+            )
             self._clients[loop_id] = client
         return client
 

@@ -103,7 +103,7 @@ def test_environment_selects_redis_hosts_and_token_lifetime():
     )
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
-    assert values["layer"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    assert values["layer"] == "live.compat.ResubscribingRedisPubSubLayer"
     assert values["hosts"] == ["attendance.school.example", "10.0.0.5"]
     assert values["access_hours"] == 1.5
 
