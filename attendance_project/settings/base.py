@@ -5,6 +5,7 @@ Unset means the embedded default (one process, SQLite file, in-memory channel la
 server with `production` and the tests with `test`; this module on its own checks nothing.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -304,7 +305,20 @@ WS_RECHECK_SECONDS = float(os.environ.get("WS_RECHECK_SECONDS", "60"))
 # period); addresses in CHECKIN_SCHOOL_NETWORKS (the school's own networks, comma-separated
 # CIDRs) are never flagged as "a network unlike the rest of the room".
 CHECKIN_ROTATE_SECONDS = max(2, int(os.environ.get("CHECKIN_ROTATE_SECONDS", "20")))
-CHECKIN_SCHOOL_NETWORKS = env_list("CHECKIN_SCHOOL_NETWORKS", "")
+
+
+def env_networks(name: str) -> list[str]:
+    """Read comma-separated CIDRs; a value that is not one stops the server with its name."""
+    networks = []
+    for entry in env_list(name, ""):
+        try:
+            networks.append(str(ipaddress.ip_network(entry, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {entry!r} is not a network (e.g. 10.0.0.0/8)") from None
+    return networks
+
+
+CHECKIN_SCHOOL_NETWORKS = env_networks("CHECKIN_SCHOOL_NETWORKS")
 
 
 def channel_layers(redis_url: str) -> dict:
