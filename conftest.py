@@ -8,6 +8,9 @@ from rest_framework.test import APIClient
 
 from tests import factories
 
+# A private redis-server a test may kill and restart (the fault suites' own), for every app's tests.
+from tests.faults.conftest import private_redis  # noqa: F401
+
 MONGODB_SKIP_REASON = "MONGO_URI is not set: MongoDB tests need a MongoDB replica set"
 
 

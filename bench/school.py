@@ -12,11 +12,14 @@ Usage:
 Prints one JSON object; exits 1 if a socket missed, reordered or got an unexpected frame.
 
 Phases:
-- connect: every socket (teachers first in the list, then the students, class by class) with
-  at most --connect-concurrency handshakes in flight; sockets are dealt to the --url workers in
-  turn, so a class's teacher and students sit on different workers. A socket of the project is
-  subscribed to its class by the time it is open (the contract), so "open" is "subscribed".
-  Reports sockets/s from the first connect to the last socket open.
+- connect storm: every socket (teachers first in the list, then the students, class by class)
+  with at most --connect-concurrency handshakes in flight, each tried once, then closed again.
+  Sockets are dealt to the --url workers in turn, so a class's teacher and students sit on
+  different workers. A socket of the project is subscribed to its class by the time it is open
+  (the contract), so "open" is "subscribed". Reports sockets/s from the first connect to the
+  last socket open, and how many failed.
+- open: every socket again, 20 handshakes in flight, a refused or reset one tried again after
+  0.5, 1, 2, 4 s (as the pages do); the sockets the marking phase uses.
 - marking: each teacher marks at --rate marks/s for --seconds (teachers start staggered over one
   period, as people do), without waiting for answers. A mark's latency runs from the teacher's
   send to the moment the last socket of its class (the teacher's own included) has it.
@@ -38,11 +41,13 @@ import time
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from bench.fanout import RawReceiver, latency_stats, raise_fd_limit, socket_url
 
 STATUSES = ("present", "absent")
+RETRIES = 5
+OPEN_IN_FLIGHT = 20
 
 
 class SchoolRun:
@@ -71,6 +76,7 @@ class SchoolRun:
         self.unexpected: list[int] = []
         self.samples: list[str] = []
         self.closed = 0
+        self.retries = 0
         self.shutting_down = False
         self.progress = asyncio.Event()
         self.parsed: dict[bytes, tuple[str, Any] | None] = {}
@@ -85,7 +91,7 @@ class SchoolRun:
 
     # Connecting ---------------------------------------------------------------------------
 
-    async def open_all(self, concurrency: int) -> dict[str, Any]:
+    async def open_all(self, concurrency: int, retries: int = RETRIES) -> dict[str, Any]:
         """Open every socket, at most `concurrency` handshakes at once; return the connect figures."""
         plan: list[tuple[int, str, bool]] = [(c, k["teacher_token"], True) for c, k in enumerate(self.classes)]
         for c, klass in enumerate(self.classes):
@@ -97,6 +103,17 @@ class SchoolRun:
         loop = asyncio.get_running_loop()
 
         async def open_one(idx: int, klass: int, token: str, teacher: bool) -> None:
+            # As the pages do: a refused or dropped handshake is tried again after a pause.
+            for attempt in range(retries):
+                try:
+                    return await try_one(idx, klass, token, teacher)
+                except (OSError, TimeoutError, InvalidHandshake):
+                    if attempt == retries - 1:
+                        raise
+                    self.retries += 1
+                    await asyncio.sleep(0.5 * 2**attempt)
+
+        async def try_one(idx: int, klass: int, token: str, teacher: bool) -> None:
             url = socket_url(self.urls[idx % len(self.urls)], token)
             async with gate:
                 if teacher:
@@ -110,8 +127,12 @@ class SchoolRun:
                 _, proto = await asyncio.wait_for(
                     loop.create_connection(lambda: RawReceiver(self, idx, url, None), host, int(port)), self.timeout
                 )
+                try:
+                    await asyncio.wait_for(proto.opened, self.timeout)
+                except BaseException:
+                    proto.close()
+                    raise
                 self.raw.append(proto)
-                await asyncio.wait_for(proto.opened, self.timeout)
 
         started = time.perf_counter()
         results = await asyncio.gather(
@@ -120,10 +141,14 @@ class SchoolRun:
         took = time.perf_counter() - started
         errors = [r for r in results if isinstance(r, BaseException)]
         if errors:
-            self.note(f"{len(errors)} sockets failed to open: {errors[0]!r}")
+            kinds: dict[str, int] = {}
+            for error in errors:
+                kinds[repr(error)[:160]] = kinds.get(repr(error)[:160], 0) + 1
+            self.note(f"{len(errors)} sockets failed to open: {kinds}")
         return {
             "sockets": n,
             "failed": len(errors),
+            "retries": self.retries,
             "seconds": round(took, 3),
             "per_s": round((n - len(errors)) / took, 1),
             "in_flight": concurrency,
@@ -287,14 +312,21 @@ async def run_school(
 ) -> dict[str, Any]:
     """The whole run: connect storm, marking, DONE; the figures as a dict."""
     raise_fd_limit()
-    run = SchoolRun(classes, urls, timeout)
     result: dict[str, Any] = {"classes": len(classes), "students_per_class": len(classes[0]["student_ids"])}
+    # The storm: every socket at once, each tried once; what it opened is closed again.
+    storm = SchoolRun(classes, urls, timeout)
     try:
-        result["connect"] = await run.open_all(concurrency)
-        if result["connect"]["failed"]:
-            raise RuntimeError("not every socket opened")
-        result["marks"] = await run.run_marks(rate, seconds)
-        result["done"] = await run.run_done()
+        result["connect"] = await storm.open_all(concurrency, retries=1)
+    finally:
+        await storm.close_all()
+    await asyncio.sleep(2)  # let the server see the storm's sockets go
+    # The lesson: every socket open (OPEN_IN_FLIGHT at a time, retried as the pages do), then marking.
+    run = SchoolRun(classes, urls, timeout)
+    try:
+        result["open"] = await run.open_all(OPEN_IN_FLIGHT)
+        if not result["open"]["failed"]:  # else the figures below would be of a part of the school
+            result["marks"] = await run.run_marks(rate, seconds)
+            result["done"] = await run.run_done()
     finally:
         await run.close_all()
     result["loss"] = {
@@ -304,7 +336,8 @@ async def run_school(
         "samples": run.samples[:5],
     }
     result["ok"] = bool(
-        result.get("marks", {}).get("complete")
+        not result["connect"]["failed"]
+        and result.get("marks", {}).get("complete")
         and result.get("done", {}).get("complete")
         and not sum(run.missing)
         and not sum(run.unexpected)

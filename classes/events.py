@@ -2,8 +2,9 @@
 
 - `student_enrolled(klass, student)`: a student was added to a class.
 - `student_unenrolled(klass, student)`: a student was taken off a class, or left it.
+- `class_renamed(klass, student_ids)`: a class has a new name; `student_ids` are its roster's ids.
 - `class_archived(klass, student_ids)` / `class_restored(klass, student_ids)`: a class was
-  archived (hidden from its students' pages) or restored; `student_ids` are its roster's ids.
+  archived (hidden from its students' pages) or restored.
 - `class_deleted(class_id, teacher_id, student_ids)`: a class and its history were deleted
   (ids as strings: the row is gone).
 
@@ -19,6 +20,7 @@ from django.dispatch import Signal
 
 student_enrolled = Signal()
 student_unenrolled = Signal()
+class_renamed = Signal()
 class_archived = Signal()
 class_restored = Signal()
 class_deleted = Signal()

@@ -74,8 +74,13 @@ def class_rename(*, klass: Class, class_name: str) -> Class:
     class_name = class_name.strip()
     if not class_name or len(class_name) > MAX_CLASS_NAME:
         raise ApplicationError(Messages.INVALID_SCHEMA, 400)
-    klass.class_name = class_name
-    klass.save(update_fields=["class_name"])
+
+    def write() -> None:
+        klass.class_name = class_name
+        klass.save(update_fields=["class_name"])
+        send_after_commit(events.class_renamed, klass=klass, student_ids=_student_ids(klass))
+
+    run_atomic(write)
     return klass
 
 

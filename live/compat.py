@@ -5,9 +5,21 @@ upgrading Channels, Daphne, Twisted or autobahn, run live/tests/test_compat.py f
 fails when a detail relied on here has changed. README's "Upgrading" lists what to check.
 """
 
+import asyncio
+import contextlib
+import logging
 import time
+import uuid
 
 from channels.layers import InMemoryChannelLayer
+from channels_redis.pubsub import RedisPubSubChannelLayer
+from channels_redis.utils import create_pool
+from redis import asyncio as aioredis
+from redis import exceptions as redis_errors
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+logger = logging.getLogger("attendance.ws")
 
 # Daphne ------------------------------------------------------------------------------
 
@@ -162,3 +174,256 @@ class DirectDispatch:
             await getattr(self, message["type"].replace(".", "_"))(message)
         else:
             await super().dispatch(message)
+
+
+class ResubscribingRedisPubSubLayer(RedisPubSubChannelLayer):
+    """channels-redis's pub/sub layer whose subscriptions survive Redis restarts and outages.
+
+    The stock layer subscribes on one connection and, when that connection dies, re-subscribes
+    only what redis-py remembers having sent: a SUBSCRIBE that failed (the handshake's, right
+    after a restart) is lost for good, and the failure is raised out of `group_add`. A Redis
+    that stops answering without closing the connection hangs every publish and subscribe.
+    Here each host is a `ResubscribingShard` (below).
+
+    A consumer's own channel is made even while Redis is away (Channels makes it before the
+    consumer's connect() runs, so a failure there would be an HTTP 500); it is subscribed as
+    soon as Redis answers, and connect() refuses the socket cleanly when its groups cannot
+    be joined.
+
+    Relies on: `RedisPubSubChannelLayer._get_layer()` returning this event loop's
+    `RedisPubSubLoopLayer`, whose `_shards` list holds one object per host with the host's
+    connection options as `.host`, and which calls only `publish`, `subscribe`, `unsubscribe`
+    and `flush` on them; on the loop layer's `channels` (name -> queue) and `groups`
+    (group channel -> channel names) dicts, which the shard fills from what Redis delivers;
+    and on its `prefix` and `_get_shard(name)`, with which `new_channel` names and places a channel.
+    """
+
+    def _get_layer(self):
+        layer = super()._get_layer()
+        if not isinstance(layer._shards[0], ResubscribingShard):
+            layer._shards = [ResubscribingShard(shard.host, layer) for shard in layer._shards]
+        return layer
+
+    async def new_channel(self, prefix: str = "specific.") -> str:
+        """Return a new channel of this process, subscribed now or as soon as Redis answers."""
+        layer = self._get_layer()
+        channel = f"{layer.prefix}{prefix}{uuid.uuid4().hex}"
+        layer.channels[channel] = asyncio.Queue()
+        shard = layer._get_shard(channel)
+        shard.want(channel)
+        if shard.pubsub is not None:
+            try:
+                await asyncio.wait_for(shard.subscribe(channel, connect=False), shard.command_timeout)
+            except CONNECTION_LOST as exc:
+                logger.warning("New channel waits for Redis to be subscribed: %s: %s", type(exc).__name__, exc)
+        return channel
+
+
+# Errors after which a Redis connection is treated as gone.
+CONNECTION_LOST = (redis_errors.ConnectionError, redis_errors.TimeoutError, TimeoutError, OSError)
+
+
+class ResubscribingShard:
+    """One Redis host of the pub/sub layer: publishes, and keeps every subscription of the process alive.
+
+    `wanted` is every channel and group this process has subscribed to, whether or not the
+    current connection carries it. When the connection fails (an error, or no answer to a
+    PING within `silence_limit`), a fresh one subscribes everything wanted at once; until it
+    succeeds, a receiver task tries again with a growing delay, and a `subscribe` during the
+    outage fails fast (the caller refuses the socket rather than hang). Publishing uses its
+    own connections with timeouts, so a stuck publish never holds up a subscription.
+    """
+
+    connect_timeout = 2.0
+    command_timeout = 3.0
+    ping_interval = 5.0
+    silence_limit = 15.0
+    first_backoff = 0.2
+    max_backoff = 5.0
+
+    def __init__(self, host: dict, layer) -> None:
+        self.host = host
+        self.layer = layer
+        self.wanted: set[str] = set()
+        self.lock = asyncio.Lock()  # subscription changes and reconnects, one at a time
+        self.client = None
+        self.pubsub = None  # the live subscribing connection's PubSub, None while down
+        self.publisher = None
+        self.receiver: asyncio.Task | None = None
+        self.retry_at = 0.0
+        self.backoff = self.first_backoff
+        self.lost = False
+        self.last_heard = self.last_ping = 0.0
+
+    def _redis(self, retries: int):
+        options = {
+            "socket_connect_timeout": self.connect_timeout,
+            "socket_timeout": self.command_timeout,
+            "socket_keepalive": True,
+            "retry": Retry(NoBackoff(), retries),
+            **self.host,
+        }
+        return aioredis.Redis(connection_pool=create_pool(options))
+
+    async def publish(self, channel: str, message: bytes) -> None:
+        if self.publisher is None:
+            # One quick retry: a pooled connection left over from before a Redis restart fails once.
+            self.publisher = self._redis(retries=1)
+        await self.publisher.publish(channel, message)
+
+    def want(self, channel: str) -> None:
+        """Add a channel to what this process subscribes to, now or on the next connection."""
+        self.wanted.add(channel)
+        if self.receiver is None:
+            self.receiver = asyncio.ensure_future(self._receive())
+
+    async def subscribe(self, channel: str, *, connect: bool = True) -> None:
+        """Subscribe now; while Redis is away, try a fresh connection (`connect`) or leave it to the receiver."""
+        async with self.lock:
+            self.want(channel)
+            if self.pubsub is not None:
+                try:
+                    await asyncio.wait_for(self.pubsub.subscribe(channel), self.command_timeout)
+                    return
+                except CONNECTION_LOST as exc:
+                    await self._drop(exc)
+            if connect:
+                await self._connect()
+
+    async def unsubscribe(self, channel: str) -> None:
+        async with self.lock:
+            if channel not in self.wanted:
+                return
+            self.wanted.discard(channel)
+            if self.pubsub is None:
+                return  # the next connection subscribes only what is wanted
+            try:
+                await asyncio.wait_for(self.pubsub.unsubscribe(channel), self.command_timeout)
+            except CONNECTION_LOST as exc:
+                await self._drop(exc)
+
+    async def flush(self) -> None:
+        async with self.lock:
+            if self.receiver is not None:
+                self.receiver.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self.receiver
+                self.receiver = None
+            await self._drop(None)
+            if self.publisher is not None:
+                await self._close(self.publisher)
+                self.publisher = None
+            self.wanted = set()
+
+    async def _connect(self) -> None:
+        """Subscribe everything wanted on a fresh connection; raise when Redis cannot be reached."""
+        loop = asyncio.get_running_loop()
+        if loop.time() < self.retry_at:
+            raise redis_errors.ConnectionError("Redis is unavailable; the channel layer is retrying")
+        client = self._redis(retries=0)
+        pubsub = client.pubsub()
+        try:
+            subscribed = set(self.wanted)
+            await asyncio.wait_for(pubsub.subscribe(*subscribed), self.connect_timeout + self.command_timeout)
+            await self._confirm(pubsub)
+            if missing := self.wanted - subscribed:  # made by new_channel meanwhile
+                await asyncio.wait_for(pubsub.subscribe(*missing), self.command_timeout)
+        except BaseException as exc:
+            await self._close(client)
+            if isinstance(exc, CONNECTION_LOST):
+                self.retry_at = loop.time() + self.backoff
+                self.backoff = min(self.backoff * 2, self.max_backoff)
+            raise
+        self.client, self.pubsub = client, pubsub
+        self.retry_at, self.backoff = 0.0, self.first_backoff
+        self.last_heard = self.last_ping = loop.time()
+        if self.lost:
+            self.lost = False
+            logger.warning("Channel layer reconnected to Redis; re-subscribed %d channels and groups", len(self.wanted))
+
+    async def _confirm(self, pubsub) -> None:
+        """Wait for Redis to answer a PING on a new connection: a host that accepts connections and
+        then says nothing (a network partition) must not pass for a working one."""
+        loop = asyncio.get_running_loop()
+        await asyncio.wait_for(pubsub.ping(), self.command_timeout)
+        deadline = loop.time() + self.command_timeout
+        while (left := deadline - loop.time()) > 0:
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=left)
+            if message is not None and message.get("type") == "pong":
+                return
+            if message is not None:
+                self._deliver(message)
+        raise TimeoutError("Redis did not answer a PING")
+
+    async def _drop(self, exc: BaseException | None) -> None:
+        if self.client is None:
+            return
+        if exc is not None:
+            self.lost = True
+            logger.warning("Channel layer lost its Redis connection (%s: %s); re-subscribing", type(exc).__name__, exc)
+        client, self.client, self.pubsub = self.client, None, None
+        await self._close(client)
+
+    async def _close(self, client) -> None:
+        try:
+            await asyncio.wait_for(client.aclose(close_connection_pool=True), 1)
+        except Exception:  # a dead connection may fail to close: it is dropped all the same
+            logger.debug("Closing a Redis connection failed", exc_info=True)
+
+    async def _receive(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            pubsub = self.pubsub
+            if pubsub is None or not self.wanted:
+                if self.wanted:
+                    await self._recover()
+                else:
+                    await asyncio.sleep(0.1)
+                continue
+            try:
+                message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.1)
+                now = loop.time()
+                if message is not None:
+                    self.last_heard = now
+                    self._deliver(message)
+                elif now - self.last_heard > self.silence_limit:
+                    raise TimeoutError(f"no answer from Redis for {self.silence_limit:.0f}s")
+                elif now - self.last_ping >= self.ping_interval:
+                    self.last_ping = now
+                    await asyncio.wait_for(pubsub.ping(), self.command_timeout)
+            except CONNECTION_LOST as exc:
+                async with self.lock:
+                    if self.pubsub is pubsub:
+                        await self._drop(exc)
+            except Exception as exc:
+                logger.exception("Channel layer receive failed; reconnecting")
+                async with self.lock:
+                    if self.pubsub is pubsub:
+                        await self._drop(exc)
+                await asyncio.sleep(1)
+
+    async def _recover(self) -> None:
+        loop = asyncio.get_running_loop()
+        async with self.lock:
+            if self.pubsub is not None or not self.wanted:
+                return
+            try:
+                await self._connect()
+                return
+            except CONNECTION_LOST as exc:
+                logger.debug("Channel layer still cannot reach Redis: %s", exc)
+        await asyncio.sleep(max(self.retry_at - loop.time(), 0.05))
+
+    def _deliver(self, message: dict) -> None:
+        name = message.get("channel")
+        if message.get("type") != "message" or name is None:
+            return  # a PONG: proof of life only
+        if isinstance(name, bytes):
+            name = name.decode()
+        channels = self.layer.channels
+        if name in channels:
+            channels[name].put_nowait(message["data"])
+        elif name in self.layer.groups:
+            for channel in self.layer.groups[name]:
+                if channel in channels:
+                    channels[channel].put_nowait(message["data"])

@@ -34,10 +34,20 @@ class MemoryPresence:
     def __init__(self) -> None:
         self._channels: dict[str, set[str]] = {}
         self._seen: dict[str, float] = {}
+        self._pruned_at = 0.0
+
+    def _saw(self, user_id: str) -> None:
+        now = time.time()
+        self._seen[user_id] = now
+        # Forget, at most once a minute, whoever has not been seen for SEEN_SECONDS.
+        if now - self._pruned_at > 60:
+            self._pruned_at = now
+            cutoff = now - seen_seconds()
+            self._seen = {user: moment for user, moment in self._seen.items() if moment > cutoff}
 
     async def add(self, user_id: str, channel: str) -> None:
         self._channels.setdefault(user_id, set()).add(channel)
-        self._seen[user_id] = time.time()
+        self._saw(user_id)
 
     async def refresh(self, user_id: str, channel: str) -> None:
         await self.add(user_id, channel)
@@ -46,7 +56,7 @@ class MemoryPresence:
         """Forget a connection; return whether the user is still online elsewhere."""
         channels = self._channels.get(user_id, set())
         channels.discard(channel)
-        self._seen[user_id] = time.time()
+        self._saw(user_id)
         if not channels:
             self._channels.pop(user_id, None)
             return False
@@ -82,7 +92,10 @@ class RedisPresence:
         loop_id = id(asyncio.get_running_loop())
         client = self._clients.get(loop_id)
         if client is None:
-            client = self._redis_module.from_url(self._url, socket_timeout=5, health_check_interval=30)
+            # Best effort, and never a stall: a Redis that stops answering costs a connect at most 1 s.
+            client = self._redis_module.from_url(
+                self._url, socket_timeout=1, socket_connect_timeout=1, health_check_interval=30
+            )
             self._clients[loop_id] = client
         return client
 

@@ -140,6 +140,11 @@ def _close_sockets(user_id: str, message: dict) -> None:
         logger.warning("Could not tell user %s's sockets to close; they close at their next frame", user_id)
 
 
+def class_renamed(*, klass, student_ids: list[str], **kwargs) -> None:
+    """Opted-in student sockets get the class again (ENROLLED), under its new name."""
+    _to_each(student_ids, {"type": broadcast.ENROLLED, "class_id": str(klass.pk)})
+
+
 def class_archived(*, klass, student_ids: list[str], **kwargs) -> None:
     """An archived class leaves its students' sockets (UNENROLLED to those that opted in)."""
     _to_each(student_ids, {"type": broadcast.UNENROLLED, "class_id": str(klass.pk)})
@@ -176,6 +181,7 @@ def connect() -> None:
     class_events.student_unenrolled.connect(student_unenrolled, dispatch_uid="live.student_unenrolled")
     account_events.access_revoked.connect(access_revoked, dispatch_uid="live.access_revoked")
     user_logged_out.connect(signed_out, dispatch_uid="live.signed_out")
+    class_events.class_renamed.connect(class_renamed, dispatch_uid="live.class_renamed")
     class_events.class_archived.connect(class_archived, dispatch_uid="live.class_archived")
     class_events.class_restored.connect(class_restored, dispatch_uid="live.class_restored")
     class_events.class_deleted.connect(class_deleted, dispatch_uid="live.class_deleted")

@@ -85,11 +85,11 @@ def projector(request: HttpRequest, class_id: str) -> HttpResponse:
 def projector_code(request: HttpRequest, class_id: str) -> HttpResponse:
     """The projector's data: code, when it changes, its QR as SVG, the server's clock, the count."""
     klass = owned_class(request, class_id)
+    session = session_active(klass=klass)
     try:
         data = checkin.checkin_code(klass=klass)
     except ApplicationError as exc:
         return JsonResponse(error_body(exc.message), status=exc.status)
-    session = session_active(klass=klass)
     link = (
         request.build_absolute_uri(reverse("student-live"))
         + "?"

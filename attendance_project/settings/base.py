@@ -5,6 +5,7 @@ Unset means the embedded default (one process, SQLite file, in-memory channel la
 server with `production` and the tests with `test`; this module on its own checks nothing.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -293,8 +294,9 @@ WS_RATE_LIMIT_BURST = int(os.environ.get("WS_RATE_LIMIT_BURST", "200"))
 # Sockets one account may hold at once, on every worker together (close 4029 past it).
 WS_MAX_SOCKETS_PER_USER = int(os.environ.get("WS_MAX_SOCKETS_PER_USER", "10"))
 # How long a handshake may wait for the channel layer and the database before it is
-# answered "try again" (close 4013) rather than left hanging.
-WS_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("WS_CONNECT_TIMEOUT_SECONDS", "5"))
+# answered "try again" (close 4013) rather than left hanging. Keep it below Daphne's
+# --websocket_connect_timeout (5 s), after which Daphne drops an unanswered handshake.
+WS_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("WS_CONNECT_TIMEOUT_SECONDS", "3"))
 # An open socket's account is asked again (active, not signed out or revoked) at its first
 # frame after this many seconds; a revocation's own close message is at once.
 WS_RECHECK_SECONDS = float(os.environ.get("WS_RECHECK_SECONDS", "60"))
@@ -303,7 +305,20 @@ WS_RECHECK_SECONDS = float(os.environ.get("WS_RECHECK_SECONDS", "60"))
 # period); addresses in CHECKIN_SCHOOL_NETWORKS (the school's own networks, comma-separated
 # CIDRs) are never flagged as "a network unlike the rest of the room".
 CHECKIN_ROTATE_SECONDS = max(2, int(os.environ.get("CHECKIN_ROTATE_SECONDS", "20")))
-CHECKIN_SCHOOL_NETWORKS = env_list("CHECKIN_SCHOOL_NETWORKS", "")
+
+
+def env_networks(name: str) -> list[str]:
+    """Read comma-separated CIDRs; a value that is not one stops the server with its name."""
+    networks = []
+    for entry in env_list(name, ""):
+        try:
+            networks.append(str(ipaddress.ip_network(entry, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {entry!r} is not a network (e.g. 10.0.0.0/8)") from None
+    return networks
+
+
+CHECKIN_SCHOOL_NETWORKS = env_networks("CHECKIN_SCHOOL_NETWORKS")
 
 
 def channel_layers(redis_url: str) -> dict:
@@ -311,7 +326,7 @@ def channel_layers(redis_url: str) -> dict:
     if redis_url:
         return {
             "default": {
-                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "BACKEND": "live.compat.ResubscribingRedisPubSubLayer",
                 # Pub/sub channels ignore the Redis database number: deployments (or test runs)
                 # sharing one Redis keep apart by prefix.
                 "CONFIG": {"hosts": [redis_url], "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "attendance")},

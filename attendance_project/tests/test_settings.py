@@ -103,6 +103,24 @@ def test_environment_selects_redis_hosts_and_token_lifetime():
     )
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
-    assert values["layer"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    assert values["layer"] == "live.compat.ResubscribingRedisPubSubLayer"
     assert values["hosts"] == ["attendance.school.example", "10.0.0.5"]
     assert values["access_hours"] == 1.5
+
+
+def test_check_in_settings_come_from_the_environment():
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([s.CHECKIN_ROTATE_SECONDS, s.CHECKIN_SCHOOL_NETWORKS]))"
+    )
+    env = {"DEBUG": "1", "CHECKIN_ROTATE_SECONDS": "30", "CHECKIN_SCHOOL_NETWORKS": "10.0.0.0/8, 2001:db8::1/48"}
+    result = load(env, code=code)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [30, ["10.0.0.0/8", "2001:db8::/48"]]
+    assert json.loads(load({"DEBUG": "1", "CHECKIN_ROTATE_SECONDS": "0"}, code=code).stdout)[0] == 2
+
+
+def test_a_school_network_that_is_not_one_refuses_to_start():
+    result = load({"DEBUG": "1", "CHECKIN_SCHOOL_NETWORKS": "10.0.0.0/8,school-wifi"})
+    assert result.returncode != 0
+    assert "CHECKIN_SCHOOL_NETWORKS: 'school-wifi' is not a network" in result.stderr

@@ -4,7 +4,10 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from classes.models import Enrollment
+from attendance import services as attendance_services
+from attendance.models import AttendanceSession
+from classes import services
+from classes.models import Class, Enrollment
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +91,60 @@ def test_teacher_without_staff_flag_cannot_open_the_class_admin(teacher):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_the_changelist_shows_and_filters_archived_classes(admin_client):
+    kept = factories.make_class(name="Current Class")
+    services.class_archive(klass=factories.make_class(name="Last Term"))
+
+    archived = admin_client.get("/admin/classes/class/", {"archived": "yes"})
+    in_use = admin_client.get("/admin/classes/class/", {"archived": "no"})
+
+    assert b"Last Term" in archived.content
+    assert b"Current Class" not in archived.content
+    assert b"Current Class" in in_use.content
+    assert b"Last Term" not in in_use.content
+    assert kept.archived_at is None
+
+
+def test_the_archive_and_restore_actions_go_through_the_service(admin_client):
+    idle = factories.make_class(name="Idle")
+    busy = factories.make_class(name="Busy")
+    attendance_services.session_start(teacher=busy.teacher, klass=busy)
+
+    response = admin_client.post(
+        "/admin/classes/class/",
+        {"action": "archive_classes", "_selected_action": [idle.pk, busy.pk]},
+        follow=True,
+    )
+
+    assert b"Archived 1 class." in response.content
+    assert b"Busy: Session running" in response.content
+    assert Class.objects.get(pk=idle.pk).archived
+    assert not Class.objects.get(pk=busy.pk).archived
+    admin_client.post("/admin/classes/class/", {"action": "restore_classes", "_selected_action": [idle.pk]})
+    assert not Class.objects.get(pk=idle.pk).archived
+
+
+def test_the_admin_shows_a_class_with_its_history_and_deletes_it_unless_its_session_runs(admin_client):
+    student = factories.make_student()
+    klass = factories.make_class(students=[student], name="Doomed")
+    factories.finished_session(klass, {student: "present"})
+
+    confirm = admin_client.get(f"/admin/classes/class/{klass.pk}/delete/")
+    assert confirm.status_code == 200
+    assert b"attendance session" in confirm.content.lower()  # the admin lists what goes with it
+    admin_client.post(f"/admin/classes/class/{klass.pk}/delete/", {"post": "yes"})
+    assert not Class.objects.filter(pk=klass.pk).exists()
+    assert not AttendanceSession.objects.exists()
+
+    busy = factories.make_class(name="Busy")
+    attendance_services.session_start(teacher=busy.teacher, klass=busy)
+    assert admin_client.post(f"/admin/classes/class/{busy.pk}/delete/", {"post": "yes"}).status_code == 403
+    admin_client.post(
+        "/admin/classes/class/", {"action": "delete_selected", "_selected_action": [busy.pk], "post": "yes"}
+    )
+    assert Class.objects.filter(pk=busy.pk).exists()
 
 
 def test_the_admin_sets_a_class_time_zone_and_shows_its_join_code(admin_client):

@@ -70,3 +70,13 @@ async def test_delete_takes_the_class_off_its_teachers_and_students_sockets(worl
     await stranger.nothing()
     for client in (teacher, alice, stranger):
         await client.close()
+
+
+async def test_a_rename_reaches_the_students_open_pages(world):
+    alice = await opted_in(world["alice"])
+
+    await sync_to_async(services.class_rename)(klass=world["klass"], class_name="Class A, renamed")
+
+    data = await alice.expect("ENROLLED")
+    assert [entry["className"] for entry in data["classes"]] == ["Class A, renamed"]
+    await alice.close()

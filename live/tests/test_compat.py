@@ -164,3 +164,39 @@ async def test_every_channel_layer_message_goes_through_dispatch(monkeypatch):
     assert (handled, hops) == (["live.frame"], [])  # no database hop for a broadcast
     await Consumer().dispatch({"type": "live.other"})
     assert (handled, hops) == (["live.frame", "live.other"], [1])  # Channels' own path for the rest
+
+
+def test_the_pubsub_loop_layer_uses_shards_as_resubscribing_shard_serves_them():
+    import re
+
+    from channels_redis import pubsub
+
+    source = inspect.getsource(pubsub.RedisPubSubLoopLayer)
+    # One shard object per host, in `_shards`, each keeping its host's options as `.host` ...
+    assert "self._shards = [" in source and "RedisSingleShardConnection(host, self)" in source
+    assert "self.host = host" in inspect.getsource(pubsub.RedisSingleShardConnection.__init__)
+    # ... and nothing asked of a shard but what ResubscribingShard implements.
+    assert set(re.findall(r"shard\.(\w+)\(", source)) == {"publish", "subscribe", "unsubscribe", "flush"}
+    # Deliveries go to `channels` (name -> queue) and, for a group's Redis channel, to its members.
+    assert "self.channels = {}" in source and "self.groups = {}" in source
+    assert "self.groups[group_channel]" in inspect.getsource(pubsub.RedisPubSubLoopLayer.group_add)
+    # new_channel names a channel as the stock one does, and places it with _get_shard.
+    stock = inspect.getsource(pubsub.RedisPubSubLoopLayer.new_channel)
+    assert 'f"{self.prefix}{prefix}{uuid.uuid4().hex}"' in stock
+    assert "self._get_shard(channel)" in inspect.getsource(pubsub.RedisPubSubLoopLayer._subscribe_to_channel)
+
+
+async def test_the_resubscribing_layer_puts_its_shards_in_the_loop_layer():
+    from channels_redis.pubsub import RedisPubSubLoopLayer
+
+    layer = compat.ResubscribingRedisPubSubLayer(hosts=["redis://127.0.0.1:1/0"], prefix="p")
+    loop_layer = layer._get_layer()
+    assert isinstance(loop_layer, RedisPubSubLoopLayer)
+    (shard,) = loop_layer._shards
+    assert isinstance(shard, compat.ResubscribingShard)
+    assert shard.host == {"address": "redis://127.0.0.1:1/0"} and shard.layer is loop_layer
+    assert layer._get_layer() is loop_layer and loop_layer._shards == [shard]  # swapped once
+    # A channel is made even with Redis unreachable, named as the stock layer names it.
+    channel = await layer.new_channel()
+    assert channel.startswith("pspecific.") and channel in loop_layer.channels and channel in shard.wanted
+    await layer.flush()

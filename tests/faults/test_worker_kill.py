@@ -72,6 +72,7 @@ async def test_clients_of_a_killed_worker_reconnect_and_resync_every_mark_with_s
         "sessionId": entry["session"]["sessionId"],
         "seq": entry["session"]["seq"],
         "status": "present",
+        "checkIn": {"claimed": False, "open": False},
     }
 
     # The session carries on where it was: the next mark reaches the reconnected student.
