@@ -1,8 +1,10 @@
 """The custom user: email is the login, `role` says teacher or student."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 
 
 class Role(models.TextChoices):
@@ -72,6 +74,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+    # A page session is signed with the password hash and the token version (Django keeps the
+    # hash in the session and compares on every request, page or cookie socket): raising the
+    # version (logout everywhere, password change, reset) ends every page session as well.
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self):
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret=secret)
+
+    def _session_hash(self, *, secret) -> str:
+        value = f"{self.password}:{self.token_version}"
+        return salted_hmac("accounts.User.session", value, secret=secret, algorithm="sha256").hexdigest()
 
     @classmethod
     def from_db(cls, db, field_names, values):

@@ -153,6 +153,23 @@ def test_logout_all_refuses_every_earlier_token(api, teacher, revoked, django_ca
     assert revoked == [str(teacher.pk)]
 
 
+def test_logout_all_ends_every_page_session_too(api, teacher):
+    page, other_page = Client(), Client()
+    for client in (page, other_page):
+        client.force_login(teacher)
+        assert client.get("/app/").status_code == 200
+
+    as_user(login(api, teacher.email)["token"]).post("/auth/logout-all", format="json")
+
+    for client in (page, other_page):
+        response = client.get("/app/")
+        assert response.status_code == 302
+        assert response.url == "/?next=/app/"
+    again = Client()
+    again.force_login(User.objects.get(pk=teacher.pk))
+    assert again.get("/app/").status_code == 200
+
+
 def test_logout_all_leaves_other_users_signed_in(api, teacher, student):
     theirs = login(api, student.email)
 
