@@ -123,7 +123,8 @@ def check_in(server: ServerProcess, teacher, phones: dict) -> None:
     katherine.get_by_text("You are checked in: present.").wait_for()
     # Margaret checks in from a script without ever opening her page: flagged for the teacher to look at.
     api(server, "POST", "/attendance/check-in", {"classId": class_id, "code": code}, "margaret.hamilton@demo.school")
-    api(server, "POST", "/attendance/claim", {"classId": class_id}, "donald.knuth@demo.school")
+    # Barbara, marked absent, says she is here: a pending claim on the grid.
+    api(server, "POST", "/attendance/claim", {"classId": class_id}, "barbara.liskov@demo.school")
     teacher.locator("[data-checked-in]").filter(has_text="2").wait_for()
     shoot(teacher, "projector-laptop.png")
     teacher.goto(live_url)
@@ -174,7 +175,7 @@ def main() -> None:
                         button.click()
                         teacher.locator(f'[data-status]:not([data-status="{status}"])', has_text=student).wait_for()
                 # Late and excused are one more gesture away: the ⋯ menu.
-                for student, status in [("Donald Knuth", "Late"), ("Margaret Hamilton", "Excused")]:
+                for student, status in [("Donald Knuth", "Late"), ("Edsger Dijkstra", "Excused")]:
                     teacher.get_by_role("button", name=f"Late, excused and more for {student}").click()
                     teacher.get_by_role("menuitemradio", name=status).click()
                     teacher.locator(f'[data-status="{status.lower()}"]', has_text=student).wait_for()
