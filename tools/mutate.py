@@ -24,6 +24,7 @@ REPORT = ROOT / "docs" / "mutation.md"
 MUTMUT = [sys.executable, "-m", "mutmut"]
 RESULT_LINE = re.compile(r"^\s*(?P<name>[\w.]+__mutmut_\d+): (?P<status>.+)$")
 HUNK = re.compile(r"^@@ -(?P<start>\d+)")
+METHOD = "\u01c1"
 
 
 @dataclass
@@ -69,14 +70,24 @@ def _diff(name: str) -> str:
     return get_diff_for_mutant(name)
 
 
+def _location(name: str) -> tuple[str, str]:
+    """Split a mutant's name into its module and function (`Class.method` for a method)."""
+    name = name.rsplit("__mutmut_", 1)[0]
+    if METHOD in name:  # mutmut names a method module.xǁClassǁmethod
+        module, klass, method = name.split(METHOD)
+        return module.removesuffix(".x"), f"{klass}.{method}"
+    module, _, function = name.partition(".x_")
+    return module, function
+
+
 def describe(mutant: Mutant) -> None:
     """Fill in the file, line and diff of a mutant from `mutmut show`."""
-    module, _, rest = mutant.name.partition(".x_")
-    mutant.function = rest.rsplit("__mutmut_", 1)[0]
+    module, mutant.function = _location(mutant.name)
     mutant.file = module.replace(".", "/") + ".py"
     mutant.diff = _diff(mutant.name).strip()
     source = (ROOT / mutant.file).read_text().splitlines()
-    start = next((i for i, text in enumerate(source, 1) if re.match(rf"\s*(async )?def {mutant.function}\(", text)), 1)
+    name = mutant.function.rsplit(".", 1)[-1]
+    start = next((i for i, text in enumerate(source, 1) if re.match(rf"\s*(async )?def {name}\(", text)), 1)
     offset = 0
     for text in mutant.diff.splitlines():
         hunk = HUNK.match(text)
@@ -101,9 +112,13 @@ def load_equivalents() -> list[dict]:
 def explain(mutant: Mutant, equivalents: list[dict]) -> None:
     """Attach the reason from the equivalents list to a survivor that matches an entry."""
     for entry in equivalents:
-        if entry["file"] != mutant.file or entry["function"] != mutant.function:
+        if entry["file"] not in ("*", mutant.file) or entry["function"] not in ("*", mutant.function):
             continue
-        if "before" in entry:
+        if "rewrite" in entry:
+            pattern, replacement = entry["rewrite"]
+            rewritten = [re.sub(pattern, replacement, line) for line in mutant.removed]
+            matches = rewritten != mutant.removed and rewritten == mutant.added
+        elif "before" in entry:
             matches = [_normal(line) for line in entry["before"]] == mutant.removed and [
                 _normal(line) for line in entry["after"]
             ] == mutant.added
@@ -123,7 +138,7 @@ def write_report(mutants: list[Mutant]) -> int:
     equivalent = len(survivors) - len(unexplained)
     scored = len(mutants) - equivalent
     score = 100 * (len(killed) + len(timeouts)) / scored if scored else 100.0
-    files = sorted({m.name.split(".x_")[0] for m in mutants})
+    files = sorted({_location(m.name)[0] for m in mutants})
     lines = [
         "# Mutation testing",
         "",
