@@ -29,7 +29,11 @@ def heard():
         correction = None if change is None else (change.from_status, change.to_status, change.note)
         received.append(("record", session.pk, str(record.student_id), record.status, correction))
 
+    def on_marks_removed(*, session, student_ids, **kwargs):
+        received.append(("removed", session.pk, student_ids))
+
     events.session_started.connect(on_started)
+    events.marks_removed.connect(on_marks_removed)
     events.attendance_marked.connect(on_marked)
     events.session_finished.connect(on_finished)
     events.record_updated.connect(on_record_updated)
@@ -38,6 +42,7 @@ def heard():
     events.attendance_marked.disconnect(on_marked)
     events.session_started.disconnect(on_started)
     events.session_finished.disconnect(on_finished)
+    events.marks_removed.disconnect(on_marks_removed)
 
 
 @pytest.fixture
@@ -115,4 +120,20 @@ def test_a_mark_from_the_sessions_route_is_announced_once_committed(heard, klass
     assert heard == [
         ("marked", session.pk, str(student.pk), "late"),
         ("record", session.pk, str(student.pk), "late", None),
+    ]
+
+
+def test_marking_the_rest_announces_each_new_mark_and_undoing_announces_the_students_once(heard, klass):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    first, second = (enrollment.student for enrollment in klass.enrollments.order_by("student__name"))
+    services.attendance_mark(session=session, student_id=str(first.pk), status="absent", by=klass.teacher)
+    heard.clear()
+
+    services.attendance_mark_rest(session=session, by=klass.teacher, status="late")
+    services.attendance_unmark(session=session, student_ids=[str(first.pk), str(second.pk)], status="late")
+    services.attendance_unmark(session=session, student_ids=[str(second.pk)], status="late")
+
+    assert heard == [
+        ("marked", session.pk, str(second.pk), "late"),
+        ("removed", session.pk, [str(second.pk)]),
     ]

@@ -25,6 +25,28 @@ def students_of(klass):
     return [enrollment.student for enrollment in klass.enrollments.order_by("student__name")]
 
 
+def database_refuses_bulk_create(monkeypatch, reason: str) -> None:
+    """Make every bulk insert of records fail as the database would."""
+    from django.db import DatabaseError
+
+    def broken(*args, **kwargs):
+        raise DatabaseError(reason)
+
+    monkeypatch.setattr(AttendanceRecord.objects, "bulk_create", broken)
+
+
+def two_sessions(klass):
+    """A finished session where the first student was present, then a running one with the first two present."""
+    s0, s1, _ = students_of(klass)
+    earlier = services.session_start(teacher=klass.teacher, klass=klass)
+    services.attendance_mark(session=earlier, student_id=str(s0.pk), status="present", by=klass.teacher)
+    services.session_finish(session=earlier)
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    for student in (s0, s1):
+        services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=klass.teacher)
+    return earlier, session, s0, s1
+
+
 def test_second_start_returns_the_running_session_and_keeps_marks(klass):
     first = services.session_start(teacher=klass.teacher, klass=klass)
     student = students_of(klass)[0]
@@ -235,15 +257,9 @@ def test_marks_racing_done_are_either_persisted_or_refused():
 
 
 def test_a_mark_the_database_refuses_is_reported_not_lost_silently(klass, monkeypatch):
-    from django.db import DatabaseError
-
     session = services.session_start(teacher=klass.teacher, klass=klass)
     student = students_of(klass)[0]
-
-    def broken(*args, **kwargs):
-        raise DatabaseError("database is locked")
-
-    monkeypatch.setattr(AttendanceRecord.objects, "bulk_create", broken)
+    database_refuses_bulk_create(monkeypatch, "database is locked")
     with pytest.raises(ApplicationError) as error:
         services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=klass.teacher)
     assert error.value.message == Messages.WS_MARK_FAILED
@@ -436,7 +452,7 @@ def test_a_mark_in_a_finished_session_is_refused_while_another_class_runs(klass)
     student = students_of(klass)[0]
     with pytest.raises(ApplicationError) as error:
         services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=klass.teacher)
-    assert error.value.message == Messages.WS_NO_SESSION
+    assert (error.value.message, error.value.status) == (Messages.WS_NO_SESSION, 404)
     assert AttendanceRecord.objects.get(session=session, student=student).status == "absent"
 
 
@@ -454,13 +470,7 @@ def test_my_attendance_is_this_class_and_none_for_a_student_without_a_record(kla
 
 
 def test_a_student_removed_mid_session_keeps_earlier_records_and_the_others_keep_their_marks(klass):
-    s0, s1, _ = students_of(klass)
-    earlier = services.session_start(teacher=klass.teacher, klass=klass)
-    services.attendance_mark(session=earlier, student_id=str(s0.pk), status="present", by=klass.teacher)
-    services.session_finish(session=earlier)
-    session = services.session_start(teacher=klass.teacher, klass=klass)
-    for student in (s0, s1):
-        services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=klass.teacher)
+    earlier, session, s0, s1 = two_sessions(klass)
     enrollment_remove(klass=klass, student=s0)
 
     summary = services.session_finish(session=session)
@@ -472,14 +482,8 @@ def test_a_student_removed_mid_session_keeps_earlier_records_and_the_others_keep
 
 
 def test_a_finish_the_database_refuses_is_reported_and_leaves_the_session_running(klass, monkeypatch):
-    from django.db import DatabaseError
-
     session = services.session_start(teacher=klass.teacher, klass=klass)
-
-    def broken(*args, **kwargs):
-        raise DatabaseError("disk full")
-
-    monkeypatch.setattr(AttendanceRecord.objects, "bulk_create", broken)
+    database_refuses_bulk_create(monkeypatch, "disk full")
     with pytest.raises(ApplicationError) as error:
         services.session_finish(session=session)
 
@@ -571,7 +575,8 @@ def test_record_set_on_a_session_finished_meanwhile_is_a_correction(klass):
     record = services.record_set(session=stale, student_id=str(s0.pk), status="excused", by=klass.teacher)
 
     assert record.status == "excused"
-    assert RecordChange.objects.get(record=record).from_status == "absent"
+    change = RecordChange.objects.get(record=record)
+    assert (change.from_status, change.by) == ("absent", klass.teacher)
     assert AttendanceSession.objects.get(pk=session.pk).excused_count == 1
 
 
@@ -645,3 +650,137 @@ def test_mark_rest_and_unmark_need_a_running_session(klass):
             call()
         assert error.value.message == Messages.WS_NO_SESSION
     assert set(AttendanceRecord.objects.filter(session=session).values_list("status", flat=True)) == {"absent"}
+
+
+# The ORM mark path (MongoDB's), run here on SQLite ------------------------------------------------
+
+
+def test_the_orm_mark_path_keeps_the_rules_of_the_sql_one(klass, monkeypatch):
+    monkeypatch.setattr(services, "SQL_VENDORS", set())
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    s0, s1, _ = students_of(klass)
+
+    def mark(student_id, status, **note):
+        return services.attendance_mark(session=session, student_id=student_id, status=status, by=klass.teacher, **note)
+
+    first = mark(str(s0.pk), "excused", note="Bus")
+    second = mark(str(s0.pk), "late")
+    other = mark(str(s1.pk), "present", note="")
+
+    assert (first.seq, second.seq, other.seq) == (1, 2, 3) and session.version == 3
+    rows = AttendanceRecord.objects.filter(session=session).order_by("student__name")
+    assert [(r.student_id, r.status, r.note, r.seq, r.marked_by_id) for r in rows] == [
+        (s0.pk, "late", "Bus", 2, klass.teacher.pk),
+        (s1.pk, "present", "", 3, klass.teacher.pk),
+    ]
+    assert rows[0].marked_at == second.marked_at
+    mark(str(s0.pk), "present", note="")
+    assert AttendanceRecord.objects.get(session=session, student=s0).note == ""
+
+    outsider = make_student(name="Outsider")
+    make_class(teacher=klass.teacher, students=[outsider], name="Elsewhere")
+    with pytest.raises(ApplicationError) as error:
+        mark(str(outsider.pk), "present")
+    assert (error.value.message, error.value.status) == (Messages.WS_STUDENT_NOT_ENROLLED, 404)
+    services.session_finish(session=session)
+    with pytest.raises(ApplicationError) as error:
+        mark(str(s1.pk), "absent")
+    assert (error.value.message, error.value.status) == (Messages.WS_NO_SESSION, 404)
+    assert AttendanceSession.objects.get(pk=session.pk).version == 5
+    assert not AttendanceRecord.objects.filter(student=outsider).exists()
+    assert AttendanceRecord.objects.get(session=session, student=s1).status == "present"
+
+
+def test_mark_rest_records_who_marked_and_the_version_of_its_write(klass):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    s0, s1, s2 = students_of(klass)
+    services.attendance_mark(session=session, student_id=str(s0.pk), status="absent", by=klass.teacher)
+    # Another session's writes are its own: they move neither this session's version nor its seqs.
+    other = make_class(teacher=klass.teacher, students=[make_student(name="Other")], name="Other")
+    elsewhere = services.session_start(teacher=klass.teacher, klass=other)
+
+    records = services.attendance_mark_rest(session=session, by=klass.teacher, status="excused")
+
+    assert session.version == 2
+    stored = AttendanceRecord.objects.filter(session=session, student__in=[s1, s2])
+    assert {(r.student_id, r.status, r.marked_by_id, r.seq) for r in stored} == {
+        (s1.pk, "excused", klass.teacher.pk, 2),
+        (s2.pk, "excused", klass.teacher.pk, 2),
+    }
+    assert {(r.seq, r.marked_by_id) for r in records} == {(2, klass.teacher.pk)}
+    assert AttendanceSession.objects.get(pk=elsewhere.pk).version == 0
+
+    services.attendance_unmark(session=session, student_ids=[str(s1.pk)], status="excused")
+    assert session.version == 3 == AttendanceSession.objects.get(pk=session.pk).version
+
+
+def test_unmark_touches_only_the_named_students_of_this_session(klass):
+    earlier, session, s0, s1 = two_sessions(klass)
+
+    assert services.attendance_unmark(session=session, student_ids=[str(s0.pk)]) == [str(s0.pk)]
+
+    assert selectors.student_status(session=session, student=s0) == "not yet updated"
+    assert selectors.student_status(session=session, student=s1) == "present"
+    assert AttendanceRecord.objects.get(session=earlier, student=s0).status == "present"
+
+
+def test_mark_rest_the_database_refuses_is_reported_and_writes_nothing(klass, monkeypatch):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    database_refuses_bulk_create(monkeypatch, "database is locked")
+    with pytest.raises(ApplicationError) as error:
+        services.attendance_mark_rest(session=session, by=klass.teacher)
+    monkeypatch.undo()
+
+    assert (error.value.message, error.value.status) == (Messages.WS_MARK_FAILED, 503)
+    assert not AttendanceRecord.objects.filter(session=session).exists()
+    assert AttendanceSession.objects.get(pk=session.pk).version == 0
+
+
+def test_a_correction_is_of_this_sessions_record_only(klass):
+    s0 = students_of(klass)[0]
+    earlier = services.session_start(teacher=klass.teacher, klass=klass)
+    services.attendance_mark(session=earlier, student_id=str(s0.pk), status="present", by=klass.teacher)
+    services.session_finish(session=earlier)
+    enrollment_remove(klass=klass, student=s0)
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    services.session_finish(session=session)
+
+    with pytest.raises(ApplicationError) as error:
+        services.record_correct(session=session, student_id=str(s0.pk), status="late", by=klass.teacher)
+
+    assert (error.value.message, error.value.status) == (Messages.RECORD_NOT_FOUND, 404)
+    assert AttendanceRecord.objects.get(session=earlier, student=s0).status == "present"
+    assert not RecordChange.objects.exists()
+
+
+def test_a_correction_with_a_note_too_long_is_refused_and_changes_nothing(klass):
+    s0 = students_of(klass)[0]
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    services.session_finish(session=session)
+
+    with pytest.raises(ApplicationError) as error:
+        services.record_correct(session=session, student_id=str(s0.pk), status="late", note="x" * 501, by=klass.teacher)
+
+    assert (error.value.message, error.value.status) == (Messages.NOTE_TOO_LONG, 400)
+    assert AttendanceRecord.objects.get(session=session, student=s0).status == "absent"
+    assert not RecordChange.objects.exists()
+
+
+def test_a_mark_for_a_student_enrolled_while_it_was_written_is_tried_again_and_kept(klass):
+    from django.db import connection
+
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    newcomer = make_student(name="Newcomer")
+    enrolled = []
+
+    def enrolled_after_the_first_update(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith("UPDATE") and not enrolled:  # the add commits right after the mark's UPDATE
+            enrolled.append(klass.enrollments.create(student=newcomer))
+        return result
+
+    with connection.execute_wrapper(enrolled_after_the_first_update):
+        record = services.attendance_mark(session=session, student_id=str(newcomer.pk), status="late", by=klass.teacher)
+
+    assert enrolled and (record.status, record.seq) == ("late", 1)
+    assert selectors.student_status(session=session, student=newcomer) == "late"

@@ -279,3 +279,77 @@ def test_on_a_running_session_only_enrolled_students_can_be_marked(auth, world):
 
     assert_error(response, 404, Messages.WS_STUDENT_NOT_ENROLLED)
     assert not AttendanceRecord.objects.filter(session=running).exists()
+
+
+def test_detail_gives_a_finished_sessions_end_and_an_unmarked_students_empty_note(auth, world):
+    klass, finished = world["klass"], world["finished"]
+    running = services.session_start(teacher=world["teacher"], klass=klass)
+    client = auth(world["teacher"])
+
+    ended = assert_ok(client.get(f"{sessions_url(klass)}/{finished.pk}"))
+    live = assert_ok(client.get(f"{sessions_url(klass)}/{running.pk}"))
+
+    assert ended["endedAt"] == selectors.iso_millis(finished.ended_at)
+    assert [(r["status"], r["note"]) for r in live["records"]] == [(None, ""), (None, "")]
+
+
+def test_detail_lists_students_by_name_then_email(auth, world):
+    klass = world["klass"]
+    for email in ("zed@school.test", "abe@school.test"):
+        klass.enrollments.create(student=factories.make_student(name="Ann Archer", email=email))
+    running = services.session_start(teacher=world["teacher"], klass=klass)
+
+    data = assert_ok(auth(world["teacher"]).get(f"{sessions_url(klass)}/{running.pk}"))
+
+    names = [(r["name"], r["studentId"]) for r in data["records"]]
+    abe, zed = (
+        str(u.pk)
+        for u in (klass.enrollments.get(student__email=e).student for e in ("abe@school.test", "zed@school.test"))
+    )
+    assert names == [
+        ("Ann Archer", abe),
+        ("Ann Archer", str(world["ann"].pk)),
+        ("Ann Archer", zed),
+        ("Ben Baker", str(world["ben"].pk)),
+    ]
+
+
+def test_a_correction_whose_author_was_deleted_shows_no_author(auth, world):
+    klass, ben, finished = world["klass"], world["ben"], world["finished"]
+    colleague = factories.make_teacher()
+    services.record_correct(session=finished, student_id=str(ben.pk), status="excused", by=colleague)
+    colleague.delete()
+
+    data = assert_ok(auth(world["teacher"]).get(f"{sessions_url(klass)}/{finished.pk}"))
+
+    [change] = data["records"][1]["changes"]
+    assert (change["by"], change["from"], change["to"]) == (None, "late", "excused")
+
+
+def test_changes_are_listed_in_the_order_they_were_made(auth, world):
+    from datetime import timedelta
+
+    klass, ben, finished = world["klass"], world["ben"], world["finished"]
+    for status in ("excused", "absent"):
+        services.record_correct(session=finished, student_id=str(ben.pk), status=status, by=klass.teacher)
+    # The second one committed first but was made earlier (two corrections racing).
+    first, second = RecordChange.objects.order_by("pk")
+    RecordChange.objects.filter(pk=second.pk).update(at=first.at - timedelta(seconds=1))
+
+    data = assert_ok(auth(world["teacher"]).get(f"{sessions_url(klass)}/{finished.pk}"))
+    record = AttendanceRecord.objects.get(session=finished, student=ben)
+    row = selectors.record_row(record=record)
+
+    assert [c["to"] for c in data["records"][1]["changes"]] == ["absent", "excused"]
+    assert [c.to_status for c in row.changes] == ["absent", "excused"]
+
+
+def test_listing_keeps_the_counts_a_finished_session_stored(auth, world):
+    klass = world["klass"]
+    world["ben"].delete()  # the account goes, and its records with it; the session's result stays
+
+    data = assert_ok(auth(world["teacher"]).get(sessions_url(klass)))
+
+    [done] = data
+    assert (done["present"], done["late"], done["absent"], done["total"]) == (1, 1, 0, 2)
+    assert selectors.session_count(klass=klass) == 1
