@@ -26,7 +26,7 @@ def announced():
     """Collect what the classes app announces, by signal name."""
     seen: list[tuple[str, dict]] = []
     receivers = {}
-    for name in ("class_archived", "class_restored", "class_deleted", "student_unenrolled"):
+    for name in ("class_renamed", "class_archived", "class_restored", "class_deleted", "student_unenrolled"):
 
         def receiver(sender=None, signal=None, _name=name, **kwargs):
             seen.append((_name, kwargs))
@@ -51,6 +51,23 @@ def test_rename_stores_the_trimmed_name(klass):
     services.class_rename(klass=klass, class_name="  Biology 2  ")
 
     assert Class.objects.get(pk=klass.pk).class_name == "Biology 2"
+
+
+def test_rename_announces_the_new_name_to_the_roster(student, klass, announced):
+    services.class_rename(klass=klass, class_name="x" * 200)
+
+    assert announced == [("class_renamed", {"klass": klass, "student_ids": [str(student.pk)]})]
+    assert announced[0][1]["klass"].class_name == "x" * 200
+    assert Class.objects.get(pk=klass.pk).class_name == "x" * 200
+
+
+def test_rename_writes_the_name_only(klass):
+    stale = Class.objects.get(pk=klass.pk)
+    services.class_archive(klass=klass)  # meanwhile, from another page
+
+    services.class_rename(klass=stale, class_name="Chemistry")
+
+    assert Class.objects.get(pk=klass.pk).archived
 
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 201])
@@ -103,9 +120,40 @@ def test_archive_and_restore_announce_the_roster_once_each(student, klass, annou
     services.class_restore(klass=klass)
     services.class_restore(klass=klass)
 
-    assert [(name, kwargs["student_ids"]) for name, kwargs in announced] == [
-        ("class_archived", [str(student.pk)]),
-        ("class_restored", [str(student.pk)]),
+    assert announced == [
+        ("class_archived", {"klass": klass, "student_ids": [str(student.pk)]}),
+        ("class_restored", {"klass": klass, "student_ids": [str(student.pk)]}),
+    ]
+
+
+def test_archive_and_restore_write_the_archive_state_only(klass):
+    for change in (services.class_archive, services.class_restore):
+        stale = Class.objects.get(pk=klass.pk)
+        services.class_rename(klass=klass, class_name=f"Renamed before {change.__name__}")  # meanwhile
+
+        change(klass=stale)
+
+        assert Class.objects.get(pk=klass.pk).class_name == f"Renamed before {change.__name__}"
+
+
+def test_archive_delete_and_leave_ask_the_receivers_with_the_action_and_the_student(teacher, student, klass):
+    asked = []
+
+    def receiver(*, klass, action, student, **kwargs):
+        asked.append((klass.pk, action, student))
+
+    events.class_change_requested.connect(receiver)
+    try:
+        services.enrollment_leave(klass=klass, student=student)
+        services.class_archive(klass=klass)
+        services.class_delete(klass=Class.objects.get(pk=klass.pk))
+    finally:
+        events.class_change_requested.disconnect(receiver)
+
+    assert asked == [
+        (klass.pk, events.LEAVE, student),
+        (klass.pk, events.ARCHIVE, None),
+        (klass.pk, events.DELETE, None),
     ]
 
 

@@ -187,3 +187,63 @@ def test_addresses_copied_from_an_email_program():
         ("bob@school.test", ""),
         ("carl@school.test", "Carl Gauss"),
     ]
+
+
+def _line(n: int, email: str):
+    from classes.roster_import import RosterLine
+
+    return RosterLine(line=n, email=email, name="")
+
+
+def test_each_student_an_import_adds_is_announced_with_the_class_once_committed(
+    teacher, django_capture_on_commit_callbacks
+):
+    from classes import events
+    from classes.services import roster_import
+
+    ada, bob = factories.make_student(email="ada@school.test"), factories.make_student(email="bob@school.test")
+    klass = factories.make_class(teacher=teacher, students=[bob])
+    announced = []
+
+    def enrolled(sender, *, klass, student, **kwargs):
+        announced.append((klass.pk, student.pk))
+
+    events.student_enrolled.connect(enrolled)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            roster_import(klass=klass, people=[_line(1, "ada@school.test"), _line(2, "bob@school.test")])
+    finally:
+        events.student_enrolled.disconnect(enrolled)
+
+    assert announced == [(klass.pk, ada.pk)]
+
+
+def test_a_student_named_twice_is_enrolled_once(teacher):
+    from classes.services import ImportResult, roster_import
+
+    ada = factories.make_student(email="ada@school.test")
+    klass = factories.make_class(teacher=teacher)
+
+    rows = roster_import(klass=klass, people=[_line(1, "ada@school.test"), _line(2, "ada@school.test")])
+
+    assert [row.result for row in rows] == [ImportResult.ADDED, ImportResult.ALREADY_ENROLLED]
+    assert list(Enrollment.objects.filter(klass=klass).values_list("student_id", flat=True)) == [ada.pk]
+
+
+def test_an_import_that_loses_a_race_with_another_add_reads_the_roster_again(teacher, monkeypatch):
+    from classes.services import ImportResult, roster_import
+
+    ada, bob = factories.make_student(email="ada@school.test"), factories.make_student(email="bob@school.test")
+    klass = factories.make_class(teacher=teacher, students=[ada])
+    real_filter, reads = Enrollment.objects.filter, []
+
+    def first_read_before_the_other_add(**kwargs):
+        reads.append(kwargs)
+        return Enrollment.objects.none() if len(reads) == 1 else real_filter(**kwargs)
+
+    monkeypatch.setattr(Enrollment.objects, "filter", first_read_before_the_other_add)
+    rows = roster_import(klass=klass, people=[_line(1, "ada@school.test"), _line(2, "bob@school.test")])
+    monkeypatch.undo()
+
+    assert [row.result for row in rows] == [ImportResult.ALREADY_ENROLLED, ImportResult.ADDED]
+    assert sorted(Enrollment.objects.filter(klass=klass).values_list("student_id", flat=True)) == [ada.pk, bob.pk]

@@ -127,3 +127,22 @@ def test_roster_changes_are_announced_with_the_class_and_student_once_committed(
 
     expected = (str(klass.pk), str(student.pk))
     assert announced == [("enrolled", *expected), ("unenrolled", *expected)]
+
+
+def test_a_class_time_zone_must_be_a_zone_name(teacher):
+    klass = factories.make_class(teacher=teacher)
+
+    with pytest.raises(ApplicationError) as raised:
+        services.class_time_zone_set(klass=klass, time_zone="Mars/Olympus")
+    assert (raised.value.status, raised.value.message) == (400, Messages.INVALID_TIME_ZONE)
+    services.class_time_zone_set(klass=klass, time_zone="Europe/Paris")
+
+    klass.refresh_from_db()
+    assert klass.time_zone == "Europe/Paris"
+
+
+@pytest.mark.parametrize("code", [None, 12345678, ["ACDEFGHJ"]])
+def test_a_join_code_that_is_not_text_is_an_invalid_code(student, code):
+    with pytest.raises(ApplicationError) as raised:
+        services.join_code_lookup(student=student, code=code, client="10.0.0.1")
+    assert (raised.value.status, raised.value.message) == (404, Messages.INVALID_JOIN_CODE)
