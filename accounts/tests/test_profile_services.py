@@ -73,3 +73,57 @@ def test_setting_a_password_everywhere_raises_the_token_version_once():
     stored = User.objects.get(pk=user.pk)
     assert stored.token_version == version + 1
     assert stored.check_password("Violet-orbit-42")
+
+
+def test_a_new_name_is_stored_trimmed_up_to_its_200_characters():
+    user = factories.make_student(name="Ada")
+
+    for name, stored in (("  Grace Hopper ", "Grace Hopper"), ("x" * 200, "x" * 200)):
+        services.change_name(user=user, name=name)
+        assert User.objects.get(pk=user.pk).name == stored
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 201])
+def test_an_empty_or_too_long_name_is_refused_and_keeps_the_old_one(name):
+    user = factories.make_student(name="Ada")
+
+    _refused(lambda: services.change_name(user=user, name=name), 400, Messages.INVALID_SCHEMA)
+
+    assert User.objects.get(pk=user.pk).name == "Ada"
+
+
+def test_a_name_change_does_not_undo_a_log_out_everywhere_made_meanwhile():
+    user = factories.make_student(name="Ada")
+    token = issue_tokens(user)["token"]
+    services.logout_everywhere(user=User.objects.get(pk=user.pk))  # from another device
+
+    services.change_name(user=user, name="Grace")
+
+    assert user_from_token(token) is None
+
+
+def test_an_email_another_account_has_is_refused_in_any_case():
+    user = factories.make_student(email="me@school.test")
+    factories.make_teacher(email="taken@school.test")
+
+    _refused(
+        lambda: services.change_email(
+            user=user, password=factories.PASSWORD, new_email="Taken@School.test", client="1.2.3.4"
+        ),
+        400,
+        Messages.EMAIL_EXISTS,
+    )
+
+    assert User.objects.get(pk=user.pk).email == "me@school.test"
+
+
+def test_a_new_email_or_password_does_not_undo_a_name_changed_meanwhile():
+    user = factories.make_student(name="Ada")
+
+    services.change_name(user=User.objects.get(pk=user.pk), name="Grace")  # from another page
+    services.change_email(user=user, password=factories.PASSWORD, new_email="new@school.test", client="1.2.3.4")
+    services.set_password_everywhere(user=user, new_password="Violet-orbit-42")
+
+    stored = User.objects.get(pk=user.pk)
+    assert (stored.name, stored.email) == ("Grace", "new@school.test")
+    assert stored.check_password("Violet-orbit-42")

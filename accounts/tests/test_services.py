@@ -219,3 +219,21 @@ def test_signup_keeps_the_name_and_a_taken_email_is_400_even_when_the_check_race
         assert (error.value.message, error.value.status) == (Messages.EMAIL_EXISTS, 400), attempt
     monkeypatch.undo()
     assert User.objects.get(email="ada@school.test").name == "Ada"
+
+
+def test_the_api_applies_the_full_password_rules_only_when_the_policy_is_strict(settings):
+    for policy, strict in (("strict", True), ("contract", False)):
+        settings.PASSWORD_POLICY = policy
+        assert services.api_password_rules_are_strict() is strict
+
+
+def test_wrong_current_passwords_count_towards_the_sign_in_lockout_of_that_client(student):
+    for _ in range(LIMIT):
+        with pytest.raises(ApplicationError) as raised:
+            services.check_current_password(user=student, password="wrong-password", client="10.0.0.1")
+        assert (raised.value.status, raised.value.message) == (400, Messages.WRONG_PASSWORD)
+
+    with pytest.raises(ApplicationError) as raised:
+        services.user_login(email=student.email, password=factories.PASSWORD, client="10.0.0.1")
+    assert (raised.value.status, raised.value.message) == (429, Messages.TOO_MANY_LOGINS)
+    assert services.user_login(email=student.email, password=factories.PASSWORD, client="10.0.0.2")["token"]

@@ -246,3 +246,26 @@ def test_rotate_refresh_issues_tokens_for_the_same_user_once(teacher):
 def test_a_token_names_its_own_user_among_many(teacher, student):
     assert user_from_token(issue_tokens(student)["token"]) == student
     assert user_from_token(issue_tokens(teacher)["token"]) == teacher
+
+
+def test_a_spent_refresh_token_stays_spent_as_long_as_it_is_valid(teacher, monkeypatch):
+    import time
+
+    refresh = issue_tokens(teacher)["refresh"]
+    assert rotate_refresh(refresh) is not None
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 6 * 24 * 3600)  # six days on: the token has a seventh
+
+    assert rotate_refresh(refresh) is None
+
+
+def test_a_refresh_whose_use_cannot_be_recorded_is_refused_and_logged(teacher, monkeypatch, caplog):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache unreachable")
+
+    monkeypatch.setattr(cache, "add", down)
+
+    assert rotate_refresh(issue_tokens(teacher)["refresh"]) is None
+    assert "Refresh token refused, cannot record its use: ConnectionError: cache unreachable" in caplog.messages
