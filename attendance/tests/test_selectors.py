@@ -94,9 +94,9 @@ def test_a_summary_is_of_its_own_session_and_a_finished_one_has_none(school):
     first, second = school.sessions["First"], school.sessions["Second"]
     services.attendance_mark(session=first, student_id=str(school.student.pk), status="late", by=school.teacher)
 
-    summary, seq = selectors.session_summary_at(session=second)
-
-    assert (summary["total"], seq) == (0, 0)
+    for session, counted in ((first, (1, 1)), (second, (0, 0))):
+        summary, seq = selectors.session_summary_at(session=session)
+        assert (summary["total"], seq) == counted
     services.session_finish(session=second)
     assert refused(lambda: selectors.session_summary_at(session=second)) == (Messages.WS_NO_SESSION, 404)
 
@@ -129,3 +129,11 @@ def test_catching_up_gives_this_sessions_changes_of_enrolled_students_only(schoo
     }
     assert selectors.session_changes(session=session, since=1) == {str(newcomer.pk): "absent"}
     assert selectors.session_changes(session=session, since=0, student=student) == {str(student.pk): "present"}
+
+
+def test_running_sessions_come_with_their_class(school, django_assert_num_queries):
+    sessions = selectors.sessions_active_for(user=school.teacher)
+
+    # The consumer reads each session's class in async code, where a query is not allowed.
+    with django_assert_num_queries(0):
+        assert [s.klass.teacher_id for s in sessions] == [school.teacher.pk, school.teacher.pk]

@@ -262,7 +262,7 @@ def test_a_mark_the_database_refuses_is_reported_not_lost_silently(klass, monkey
     database_refuses_bulk_create(monkeypatch, "database is locked")
     with pytest.raises(ApplicationError) as error:
         services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=klass.teacher)
-    assert error.value.message == Messages.WS_MARK_FAILED
+    assert (error.value.message, error.value.status) == (Messages.WS_MARK_FAILED, 503)
     assert selectors.student_status(session=session, student=student) == "not yet updated"
     # The session's version went back with the rest: no `seq` was spent on a mark nobody saw.
     assert AttendanceSession.objects.get(pk=session.pk).version == 0
@@ -607,6 +607,8 @@ def test_a_mark_can_carry_a_note_and_a_later_mark_without_one_keeps_it(klass):
         )
     assert error.value.message == Messages.NOTE_TOO_LONG
     assert AttendanceRecord.objects.get(session=session, student=s0).note == "Sick"
+    services.attendance_mark(session=session, student_id=str(s0.pk), status="late", note="Bus", by=klass.teacher)
+    assert AttendanceRecord.objects.get(session=session, student=s0).note == "Bus"
 
 
 # Mark the rest, and undo --------------------------------------------------------------------------
@@ -655,10 +657,31 @@ def test_mark_rest_and_unmark_need_a_running_session(klass):
 # The ORM mark path (MongoDB's), run here on SQLite ------------------------------------------------
 
 
+def no_update_returning(execute, sql, params, many, context):
+    """Refuse UPDATE ... RETURNING, as a backend without it (MongoDB) would."""
+    if sql.startswith("UPDATE") and "RETURNING" in sql:
+        from django.db import DatabaseError
+
+        raise DatabaseError("UPDATE ... RETURNING is not supported")
+    return execute(sql, params, many, context)
+
+
 def test_the_orm_mark_path_keeps_the_rules_of_the_sql_one(klass, monkeypatch):
+    from django.db import connection
+
     monkeypatch.setattr(services, "SQL_VENDORS", set())
-    session = services.session_start(teacher=klass.teacher, klass=klass)
+    with connection.execute_wrapper(no_update_returning):
+        orm_marks(klass)
+
+
+def orm_marks(klass):
+    earlier = services.session_start(teacher=klass.teacher, klass=klass)
     s0, s1, _ = students_of(klass)
+    services.attendance_mark(session=earlier, student_id=str(s0.pk), status="absent", by=klass.teacher)
+    services.session_finish(session=earlier)
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    other_class = make_class(teacher=klass.teacher, students=[make_student(name="Other")], name="Other")
+    elsewhere = services.session_start(teacher=klass.teacher, klass=other_class)
 
     def mark(student_id, status, **note):
         return services.attendance_mark(session=session, student_id=student_id, status=status, by=klass.teacher, **note)
@@ -687,6 +710,8 @@ def test_the_orm_mark_path_keeps_the_rules_of_the_sql_one(klass, monkeypatch):
         mark(str(s1.pk), "absent")
     assert (error.value.message, error.value.status) == (Messages.WS_NO_SESSION, 404)
     assert AttendanceSession.objects.get(pk=session.pk).version == 5
+    assert AttendanceSession.objects.get(pk=elsewhere.pk).version == 0
+    assert AttendanceRecord.objects.get(session=earlier, student=s0).status == "absent"
     assert not AttendanceRecord.objects.filter(student=outsider).exists()
     assert AttendanceRecord.objects.get(session=session, student=s1).status == "present"
 
@@ -784,3 +809,57 @@ def test_a_mark_for_a_student_enrolled_while_it_was_written_is_tried_again_and_k
 
     assert enrolled and (record.status, record.seq) == ("late", 1)
     assert selectors.student_status(session=session, student=newcomer) == "late"
+
+
+@pytest.fixture
+def server_in_new_york(monkeypatch):
+    """Run with the process's local time zone five hours behind UTC."""
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_iso_millis_is_utc_whatever_the_servers_zone_and_truncates_to_the_millisecond(server_in_new_york):
+    from datetime import UTC, datetime
+
+    moment = datetime(2026, 1, 15, 12, 0, 0, 500_000, tzinfo=UTC)
+
+    assert selectors.iso_millis(moment) == "2026-01-15T12:00:00.500Z"
+
+
+@pytest.mark.parametrize("note", [5, ["Sick"], {"why": "Sick"}])
+def test_a_note_that_is_not_text_is_refused(klass, note):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    student = students_of(klass)[0]
+
+    with pytest.raises(ApplicationError) as error:
+        services.attendance_mark(
+            session=session, student_id=str(student.pk), status="late", note=note, by=klass.teacher
+        )
+
+    assert (error.value.message, error.value.status) == (Messages.INVALID_SCHEMA, 400)
+    assert not AttendanceRecord.objects.filter(session=session).exists()
+
+
+def test_a_mark_overtaken_on_every_try_gives_up_as_no_session_and_writes_nothing(klass):
+    from django.db import connection
+
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    student = students_of(klass)[0]
+    tries = []
+
+    def overtaken(execute, sql, params, many, context):
+        if sql.startswith("UPDATE") and "RETURNING" in sql:  # each try loses a race: it touches nothing
+            tries.append(sql)
+            sql = sql.replace(" RETURNING ", " AND 0 = 1 RETURNING ")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(overtaken), pytest.raises(ApplicationError) as error:
+        services.attendance_mark(session=session, student_id=str(student.pk), status="late", by=klass.teacher)
+
+    assert (error.value.message, error.value.status) == (Messages.WS_NO_SESSION, 404)
+    assert selectors.student_status(session=session, student=student) == "not yet updated"
