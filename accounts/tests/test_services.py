@@ -44,7 +44,7 @@ def test_eleventh_attempt_after_ten_failures_is_429_even_with_the_right_password
     assert response.json() == {"success": False, "error": Messages.TOO_MANY_LOGINS}
     refused = [r for r in caplog.records if r.name == "attendance.security" and r.levelno == logging.WARNING]
     assert refused, "a refused login on a locked email must be logged"
-    assert student.email in refused[-1].getMessage()
+    assert refused[-1].getMessage() == f"Login refused for locked email {student.email} from 127.0.0.1"
     assert factories.PASSWORD not in caplog.text
 
 
@@ -237,3 +237,12 @@ def test_wrong_current_passwords_count_towards_the_sign_in_lockout_of_that_clien
         services.user_login(email=student.email, password=factories.PASSWORD, client="10.0.0.1")
     assert (raised.value.status, raised.value.message) == (429, Messages.TOO_MANY_LOGINS)
     assert services.user_login(email=student.email, password=factories.PASSWORD, client="10.0.0.2")["token"]
+
+
+def test_full_password_rules_refuse_a_password_like_the_new_accounts_email():
+    email = "quasar.velvet@school.test"
+    with pytest.raises(ApplicationError) as raised:
+        services.user_signup(name="Ada", email=email, password=email, role=Role.STUDENT, full_password_rules=True)
+
+    assert (raised.value.status, raised.value.message) == (400, Messages.INVALID_SCHEMA)
+    assert not User.objects.filter(email=email).exists()

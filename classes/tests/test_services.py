@@ -146,3 +146,32 @@ def test_a_join_code_that_is_not_text_is_an_invalid_code(student, code):
     with pytest.raises(ApplicationError) as raised:
         services.join_code_lookup(student=student, code=code, client="10.0.0.1")
     assert (raised.value.status, raised.value.message) == (404, Messages.INVALID_JOIN_CODE)
+
+
+def test_a_join_code_another_class_holds_is_drawn_again_and_five_clashes_are_an_internal_error(teacher, monkeypatch):
+    from django.db import IntegrityError
+
+    from classes.models import JoinCode
+
+    klass = factories.make_class(teacher=teacher)
+    real_create, draws = JoinCode.objects.create, []
+
+    def clash(times):
+        def create(**kwargs):
+            draws.append(kwargs["code"])
+            if len(draws) <= times:
+                raise IntegrityError("UNIQUE constraint failed: classes_joincode.code")
+            return real_create(**kwargs)
+
+        return create
+
+    monkeypatch.setattr(JoinCode.objects, "create", clash(1))
+    assert services.join_code_set(klass=klass).code == draws[1]
+    assert len(draws) == 2
+
+    draws.clear()
+    monkeypatch.setattr(JoinCode.objects, "create", clash(6))
+    with pytest.raises(ApplicationError) as raised:
+        services.join_code_set(klass=klass)
+    assert (raised.value.status, raised.value.message) == (500, Messages.INTERNAL)
+    assert len(draws) == 5
