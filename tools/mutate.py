@@ -129,7 +129,7 @@ def explain(mutant: Mutant, equivalents: list[dict]) -> None:
             return
 
 
-def write_report(mutants: list[Mutant]) -> int:
+def write_report(mutants: list[Mutant], note: str = "") -> int:
     killed = [m for m in mutants if m.status == "killed"]
     timeouts = [m for m in mutants if m.status == "timeout"]
     survivors = [m for m in mutants if m.status not in ("killed", "timeout")]
@@ -157,6 +157,8 @@ def write_report(mutants: list[Mutant]) -> int:
         "a mutant no test of the selection reaches counts as a survivor.",
         "",
     ]
+    if note:
+        lines += [note, ""]
     accepted = [m for m in survivors if m.reason]
     for title, group in (("Unexplained survivors", unexplained), ("Accepted equivalents", accepted)):
         if not group:
@@ -175,6 +177,7 @@ def write_report(mutants: list[Mutant]) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--report", action="store_true", help="only write the report of the last run")
+    parser.add_argument("--note", default="", help="a paragraph for the report, e.g. how its results were made")
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("MUTATE_JOBS", os.cpu_count() or 1)))
     options = parser.parse_args()
     if not options.report:
@@ -185,7 +188,7 @@ def main() -> int:
         if mutant.status != "killed":
             describe(mutant)
             explain(mutant, equivalents)
-    unexplained = write_report(mutants)
+    unexplained = write_report(mutants, options.note)
     print(f"{REPORT.relative_to(ROOT)}: {len(mutants)} mutants, {unexplained} unexplained survivors")
     return 1 if unexplained else 0
 
