@@ -25,10 +25,11 @@ marks/s each, one mark at a time. After --warm seconds of marking the first work
 - resynced_s: until the last of them had the answer to its CATCH_UP (or SUBSCRIBE) applied;
 - handshakes made after the kill: opened, failed on a surviving worker (reset, timed out or
   answered with an HTTP status; why, counted), refused by the killed one (passed on at once);
-- lost: once marking has stopped (--tail seconds after every page was back), the pages whose
-  view still differs from what the server holds (--truth: its database, or the reference's
+- lost: once marking has stopped (--tail seconds after every page was back), the connected pages
+  whose view still differs from what the server holds (--truth: its database, or the reference's
   `GET /marks`) after --converge seconds, and the marks acknowledged to a teacher that the
-  server does not hold (harness.school.School.unexplained_marks).
+  server does not hold (harness.school.School.unexplained_marks). Pages that never came back
+  within --timeout are counted apart (not_back).
 """
 
 from __future__ import annotations
@@ -147,9 +148,13 @@ async def run_storm(
         await school.stop_marking()
         _, wrong = await school.converge(read_truth, since=killed_at, timeout=converge)
         unexplained = school.unexplained_marks(await asyncio.to_thread(read_truth))
+        # A page with no connection shows nothing: it counts among those that never came back, not as lost.
+        unconnected = sum(not client.synced for client in school.clients)
+        wrong = [text for text in wrong if not text.endswith(": not connected")]
     finally:
         await school.close()
     result["marks"] = school.outcomes()
+    result["unconnected_at_end"] = unconnected
     result["wrong_views"] = len(wrong)
     result["unexplained_marks"] = len(unexplained)
     result["lost"] = len(wrong) + len(unexplained)
