@@ -278,7 +278,16 @@ class ResubscribingShard:
             self.receiver = asyncio.ensure_future(self._receive())
 
     async def subscribe(self, channel: str, *, connect: bool = True) -> None:
-        """Subscribe now; while Redis is away, try a fresh connection (`connect`) or leave it to the receiver."""
+        """Subscribe now; while Redis is away, try a fresh connection (`connect`) or leave it to the receiver.
+
+        While Redis is lost and a reconnect is under way (it holds the lock for up to a connect
+        and a PING), this fails at once rather than queue behind it: the channel is wanted, so
+        the reconnect subscribes it, and a handshake waiting here would only add seconds to an
+        outage. The first connection of the process is waited for, as any subscription is.
+        """
+        if self.pubsub is None and self.lost and self.lock.locked():
+            self.want(channel)
+            raise redis_errors.ConnectionError("Redis is unavailable; the channel layer is reconnecting")
         async with self.lock:
             self.want(channel)
             if self.pubsub is not None:
@@ -291,6 +300,9 @@ class ResubscribingShard:
                 await self._connect()
 
     async def unsubscribe(self, channel: str) -> None:
+        if self.pubsub is None:
+            self.wanted.discard(channel)  # never subscribed again; a reconnect under way drops it after
+            return
         async with self.lock:
             if channel not in self.wanted:
                 return
@@ -326,11 +338,14 @@ class ResubscribingShard:
             subscribed = set(self.wanted)
             await asyncio.wait_for(pubsub.subscribe(*subscribed), self.connect_timeout + self.command_timeout)
             await self._confirm(pubsub)
-            if missing := self.wanted - subscribed:  # made by new_channel meanwhile
+            if missing := self.wanted - subscribed:  # wanted meanwhile
                 await asyncio.wait_for(pubsub.subscribe(*missing), self.command_timeout)
+            if extra := subscribed - self.wanted:  # left meanwhile
+                await asyncio.wait_for(pubsub.unsubscribe(*extra), self.command_timeout)
         except BaseException as exc:
             await self._close(client)
             if isinstance(exc, CONNECTION_LOST):
+                self.lost = True
                 self.retry_at = loop.time() + self.backoff
                 self.backoff = min(self.backoff * 2, self.max_backoff)
             raise
