@@ -18,7 +18,7 @@ from attendance import services
 from attendance.models import AttendanceRecord
 from core.errors import Messages
 from live import protocol
-from live.tests.wsclient import Client
+from live.tests.wsclient import Client, eventually
 from tests.factories import PASSWORD, make_class, make_student, make_teacher, token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -340,8 +340,4 @@ async def test_a_channel_layer_that_hangs_is_try_again_and_leaves_no_group(world
     await client.error(Messages.WS_UNAVAILABLE)
     assert await client.closed() == protocol.CLOSE_TRY_AGAIN
     # The groups are left in the background, within the same bound.
-    for _ in range(100):
-        if not get_channel_layer().groups.get(f"user.{world['alice'].pk}"):
-            break
-        await asyncio.sleep(0.01)
-    assert not get_channel_layer().groups.get(f"user.{world['alice'].pk}")
+    assert await eventually(lambda: not get_channel_layer().groups.get(f"user.{world['alice'].pk}"))
