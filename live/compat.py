@@ -120,13 +120,16 @@ def quiet_autobahn() -> None:
     a few percent of a busy worker's CPU. Debug lines, if enabled, show the values plainly.
 
     Relies on: `hltype` and `hlval` being module-level names of autobahn.websocket.protocol
-    and autobahn.twisted.websocket, looked up at call time.
+    and autobahn.twisted.websocket, and `pformat` of autobahn.websocket.protocol, looked up
+    at call time.
     """
     from autobahn.twisted import websocket
     from autobahn.websocket import protocol
 
     for module in (protocol, websocket):
         module.hltype = module.hlval = _plain
+    # Every new connection also pretty-prints its whole configuration for a debug line.
+    protocol.pformat = _plain
 
 
 def _plain(value, *args, **kwargs):
@@ -160,8 +163,11 @@ class DirectDispatch:
     """Consumer mixin: hand `direct_types` messages to their handler without Channels' detour.
 
     Channels' `AsyncConsumer.dispatch` closes stale database connections before every
-    handler, a thread hop each time; a broadcast touches no database, and a class of 1,000
-    would pay it 1,000 times per mark.
+    handler, a hop to the process's one shared sync thread each time: a broadcast touches no
+    database, and a class of 1,000 would pay it 1,000 times per mark; every handshake and
+    every frame of every socket would queue for that one thread (the one Django's sync views
+    run on too), which a connect storm turns into seconds. A consumer whose handlers run their
+    ORM work on threads that close stale connections themselves lists every type it handles.
 
     Relies on: `AsyncConsumer.dispatch(message)` being the one entry point of every
     channel-layer message, and handler names being the message type with dots as underscores.
