@@ -344,8 +344,8 @@ def render_storm(storm: dict[str, Any]) -> list[str]:
         "worker), then resyncs with `CATCH_UP`. Seconds from the kill until the last dropped page had a "
         "connection again, and until it had its resync applied; handshakes after the kill that failed on "
         "the surviving worker, and those refused by the killed one (each passed on at once); "
-        "lost: pages whose view differed from the server's after marking stopped, plus acknowledged marks the "
-        "server does not hold.",
+        "lost: connected pages whose view differed from the server's after marking stopped, plus acknowledged "
+        "marks the server does not hold.",
         "",
         "| server | sockets (on the killed worker) | all reconnected, s | all resynced, s | failed handshakes "
         "| refused by the killed worker | marks | lost | reconnected / ref | resynced / ref |",
@@ -354,10 +354,11 @@ def render_storm(storm: dict[str, Any]) -> list[str]:
     ref = storm["rows"].get("reference", {})
     for key, row in storm["rows"].items():
         marks = ", ".join(f"{count} {outcome}" for outcome, count in sorted((row["marks"] or {}).items()))
-        back = "" if not row["not_back"] else f" ({row['not_back']} never came back)"
+        reconnected = row["reconnected_s"] if row["reconnected_s"] is not None else f"never: {row['not_back']} not back"
+        resynced = row["resynced_s"] if row["resynced_s"] is not None else "never"
         lines.append(
-            f"| {NAMES[key]} | {row['sockets']} ({row['killed_worker_sockets']}) | {row['reconnected_s']}{back} | "
-            f"{row['resynced_s']} | {row['handshakes_failed']} | {row['refused_by_killed']} | {marks} | "
+            f"| {NAMES[key]} | {row['sockets']} ({row['killed_worker_sockets']}) | {reconnected} | "
+            f"{resynced} | {row['handshakes_failed']} | {row['refused_by_killed']} | {marks} | "
             f"{row['lost']} | {against_reference(key, row['reconnected_s'], ref.get('reconnected_s'))} | "
             f"{against_reference(key, row['resynced_s'], ref.get('resynced_s'))} |"
         )
