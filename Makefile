@@ -73,8 +73,9 @@ migrations-check: $(VENV)/.runtime
 bench: $(VENV)/.dev
 	$(PY) -m bench.run
 
-## The school benchmark (about 10 minutes; needs redis-server, and PostgreSQL for its two-worker runs):
-## 20 x 30 and 50 x 40 classes marking at once against an in-memory reference; writes docs/school-benchmark.md.
+## The school benchmark (about 15 minutes; needs redis-server, and PostgreSQL for its two-worker runs):
+## 20 x 30 and 50 x 40 classes marking at once against an in-memory reference, then a reconnect storm (a worker
+## killed under 1,000 sockets); writes docs/school-benchmark.md. BENCH_ARGS="--only reconnect": the storm alone.
 bench-school: $(VENV)/.dev
 	$(PY) -m bench.school_run $(BENCH_ARGS)
 

@@ -38,7 +38,7 @@ import json
 import math
 import sys
 import time
-from typing import Any
+from typing import Any, NoReturn
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
@@ -346,12 +346,17 @@ async def run_school(
     return result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", action="append", required=True, help="a worker's ws:// URL (repeat for several)")
+def school_arguments(parser: argparse.ArgumentParser, *, url_help: str, students: int) -> None:
+    """The options naming the workers and the classes, shared by the school's load clients."""
+    parser.add_argument("--url", action="append", required=True, help=url_help)
     parser.add_argument("--setup-file", help="JSON from loadtest_seed --classes")
     parser.add_argument("--fake-classes", type=int, default=0)
-    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--students", type=int, default=students)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    school_arguments(parser, url_help="a worker's ws:// URL (repeat for several)", students=30)
     parser.add_argument("--rate", type=float, default=4.0)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--connect-concurrency", type=int, default=200)
@@ -381,6 +386,11 @@ def main() -> None:
             timeout=args.timeout,
         )
     )
+    report(result)
+
+
+def report(result: dict[str, Any]) -> NoReturn:
+    """Print a load client's figures as JSON and exit 1 unless the run was ok."""
     print(json.dumps(result))
     sys.exit(0 if result["ok"] else 1)
 

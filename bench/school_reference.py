@@ -2,6 +2,7 @@
 
 Usage:
     python -m bench.school_reference --port 0 --classes 20 --students 30   # prints "listening on PORT"
+    python -m bench.school_reference --port 0 --workers 2 ...              # prints "listening on PORT PORT"
 
 What the project does at 9:00, without a database or a second process: one asyncio process,
 `websockets`, one room per class, each class with a running session whose state (marks and a
@@ -17,8 +18,20 @@ nothing is persisted, so the project's figures can be read as a ratio to it.
 - TODAY_SUMMARY (teacher): the counts of the marks so far, to the class.
 - DONE (teacher): every unmarked student counts absent, the session ends, the class gets DONE;
   later marks get `No active attendance session`.
+- SUBSCRIBE (anyone): the class's SNAPSHOT entry (`{classes: [{classId, session}]}`; a teacher's
+  session has every mark, a student's its own status, both the session's `seq`).
+- CATCH_UP {classId, sessionId, since} (anyone): while that session runs, `{classId, sessionId,
+  seq, marks}` with the statuses changed after `since` (a student's own only); otherwise
+  `{classId, sessionId, seq, snapshot}` with the SNAPSHOT entry, as the project answers.
 - A student sending a teacher event gets `Forbidden, teacher event only`; anything else from a
   student is `Unknown event`, and a frame that is not a JSON object `Invalid message format`.
+- `GET /marks` answers `{classId: {studentId: status}}` of the running sessions: what a
+  benchmark compares the clients' views with.
+
+With `--workers N` the process listens on N ports that share the one state, as the project's
+workers share a database. SIGUSR1 kills the first of them the way SIGKILL kills a worker: its
+listening socket closes (new connections are refused) and every connection it accepted is
+aborted without a close frame. The state stays, as the project's database does.
 """
 
 from __future__ import annotations
@@ -27,9 +40,13 @@ import argparse
 import asyncio
 import contextlib
 import json
+import signal
+from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
-from websockets.asyncio.server import ServerConnection, broadcast, serve
+from websockets.asyncio.server import Server, ServerConnection, broadcast, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
 
 STATUSES = ("present", "late", "excused", "absent")
 
@@ -41,6 +58,8 @@ class Session:
         self.class_id = class_id
         self.roster = {f"{class_id}:{i}" for i in range(students)}
         self.marks: dict[str, str] = {}
+        # The version at which each student's status last changed, for CATCH_UP.
+        self.changed: dict[str, int] = {}
         self.version = 0
         self.active = True
         self.sockets: set[ServerConnection] = set()
@@ -53,6 +72,31 @@ class Session:
             counts["absent"] += len(self.roster) - len(self.marks)
         return {**counts, "total": sum(counts.values())}
 
+    def entry(self, user: str | None) -> dict:
+        """The class's SNAPSHOT entry for its teacher (user None) or student `user`."""
+        if not self.active:
+            return {"classId": self.class_id, "session": None}
+        session: dict = {"sessionId": self.class_id, "seq": self.version}
+        if user is None:
+            session["marks"] = dict(self.marks)
+        else:
+            session["status"] = self.marks.get(user, "not yet updated")
+        return {"classId": self.class_id, "session": session}
+
+    def catch_up(self, user: str | None, data: dict) -> dict:
+        """Answer a CATCH_UP from the teacher (user None) or student `user`."""
+        since = data.get("since", 0)
+        if self.active and data.get("sessionId") == self.class_id and isinstance(since, int) and since <= self.version:
+            changed = {s: self.marks[s] for s, seq in self.changed.items() if seq > since and user in (None, s)}
+            return {"classId": self.class_id, "sessionId": self.class_id, "seq": self.version, "marks": changed}
+        running = self.active
+        return {
+            "classId": self.class_id,
+            "sessionId": self.class_id if running else None,
+            "seq": self.version if running else None,
+            "snapshot": self.entry(user),
+        }
+
 
 def encode(event: str, data: dict) -> str:
     return json.dumps({"event": event, "data": data}, separators=(",", ":"))
@@ -63,6 +107,13 @@ class School:
 
     def __init__(self, classes: int, students: int) -> None:
         self.sessions = {str(c): Session(str(c), students) for c in range(classes)}
+
+    def marks(self, connection: ServerConnection, request: Request) -> Response | None:
+        """Answer `GET /marks`; let any other request go on to the handshake."""
+        if urlsplit(request.path).path != "/marks":
+            return None
+        running = {c: dict(s.marks) for c, s in self.sessions.items() if s.active}
+        return connection.respond(HTTPStatus.OK, json.dumps(running))
 
     def who(self, path: str) -> tuple[str, Session, str] | None:
         token = parse_qs(urlsplit(path).query).get("token", [""])[0]
@@ -82,18 +133,23 @@ class School:
             await ws.send(encode("ERROR", {"message": "Unauthorized or invalid token"}))
             await ws.close(4008)
             return
-        role, session, _ = found
+        role, session, user = found
         session.sockets.add(ws)
         try:
             async for message in ws:
-                reply = self.handle(role, session, message)
+                reply = self.handle(role, session, message, None if role == "teacher" else user)
                 if reply is not None:
                     await ws.send(reply)
+        except ConnectionClosed:
+            pass  # a client gone without a close frame, or a port killed under it
         finally:
             session.sockets.discard(ws)
 
-    def handle(self, role: str, session: Session, message: str | bytes) -> str | None:
-        """Apply one frame; broadcast what the class must see; return the sender's own answer."""
+    def handle(self, role: str, session: Session, message: str | bytes, student: str | None = None) -> str | None:
+        """Apply one frame; broadcast what the class must see; return the sender's own answer.
+
+        `student` is the sender's id when a student sends it (None: the teacher).
+        """
         try:
             frame = json.loads(message)
             event, data = frame["event"], frame.get("data") or {}
@@ -101,6 +157,10 @@ class School:
                 raise TypeError
         except (ValueError, TypeError, KeyError):
             return encode("ERROR", {"message": "Invalid message format"})
+        if event == "SUBSCRIBE":
+            return encode("SNAPSHOT", {"classes": [session.entry(student)]})
+        if event == "CATCH_UP":
+            return encode("CATCH_UP", session.catch_up(student, data))
         if event not in ("ATTENDANCE_MARKED", "TODAY_SUMMARY", "DONE"):
             return encode("ERROR", {"message": "Unknown event"})
         if role != "teacher":
@@ -116,6 +176,7 @@ class School:
                 return encode("ERROR", {"message": "Student not enrolled in class"})
             session.marks[student] = status
             session.version += 1
+            session.changed[student] = session.version
             out = encode(
                 "ATTENDANCE_MARKED", {"studentId": student, "status": status, **fields, "seq": session.version}
             )
@@ -131,11 +192,35 @@ class School:
         return None
 
 
-async def main(host: str, port: int, classes: int, students: int) -> None:
+def kill(server: Server) -> None:
+    """Stop `server` as SIGKILL stops a worker: no more connections, every open one cut."""
+    server.server.close()
+    for connection in list(server.all_connections):  # those still in their handshake too
+        connection.transport.abort()
+
+
+async def main(host: str, port: int, classes: int, students: int, workers: int = 1) -> None:
     school = School(classes, students)
-    async with serve(school.handler, host, port, compression=None, max_queue=None, backlog=4096) as server:
-        print(f"listening on {server.sockets[0].getsockname()[1]}", flush=True)
-        await asyncio.get_running_loop().create_future()
+    async with contextlib.AsyncExitStack() as stack:
+        servers = [
+            await stack.enter_async_context(
+                serve(
+                    school.handler,
+                    host,
+                    port if n == 0 else 0,
+                    compression=None,
+                    max_queue=None,
+                    backlog=4096,
+                    process_request=school.marks,
+                )
+            )
+            for n in range(workers)
+        ]
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGUSR1, kill, servers[0])
+        ports = " ".join(str(server.sockets[0].getsockname()[1]) for server in servers)
+        print(f"listening on {ports}", flush=True)
+        await loop.create_future()
 
 
 def cli() -> None:
@@ -144,9 +229,10 @@ def cli() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--classes", type=int, default=20)
     parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=1, help="ports sharing the state (SIGUSR1 kills the first)")
     args = parser.parse_args()
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(main(args.host, args.port, args.classes, args.students))
+        asyncio.run(main(args.host, args.port, args.classes, args.students, args.workers))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 Usage:
     python -m bench.school_run                     # what `make bench-school` runs; writes docs/school-benchmark.md
     python -m bench.school_run --steps 20x30 --seconds 10 --no-postgres --out -   # a quicker look, printed
+    python -m bench.school_run --only reconnect    # the reconnect storm alone, merged into the saved figures
 
 For each step (classes x students; 20 x 30 and 50 x 40 by default) and each server, in one run
 on this machine: the reference (bench/school_reference.py: one asyncio process, no database),
@@ -12,11 +13,18 @@ with a note when no server answers at POSTGRES_URL). The project runs as product
 a private redis-server, the production rate limits). The load client (bench/school.py) is a
 process of its own: connect storm with 200 handshakes in flight, then every teacher marking at
 4 marks/s, then DONE. Ratios are the project's figure over the reference's from the same run.
+
+Then the reconnect storm (--storm 40x49: 2,000 sockets, 1,000 on each of two workers; load client
+bench/school_storm.py): the project on two workers (PostgreSQL, or SQLite without it) and the
+reference on two ports of one process; teachers mark at --storm-rate marks/s while the first
+worker is killed, and every page it held reconnects to the other and resyncs with CATCH_UP.
+`--only steps` or `--only reconnect` runs one part and keeps the saved figures of the other.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -26,6 +34,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,18 +60,25 @@ def log(text: str) -> None:
     print(f"[school {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
 
-def client(urls: list[str], extra: list[str], args: argparse.Namespace) -> dict[str, Any]:
-    """Run bench/school.py in its own process and return its JSON."""
-    command = [sys.executable, "-m", "bench.school", *(f"--url={url}" for url in urls), *extra]
-    command += ["--rate", str(args.rate), "--seconds", str(args.seconds), "--connect-concurrency", str(args.in_flight)]
+def load_client(module: str, urls: list[str], extra: list[str]) -> dict[str, Any]:
+    """Run a load client (bench/school.py, bench/school_storm.py) in its own process and return its JSON."""
+    command = [sys.executable, "-m", module, *(f"--url={url}" for url in urls), *extra]
     proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
     try:
         return json.loads(proc.stdout)
     except ValueError as exc:
-        raise RuntimeError(f"bench.school printed no JSON (exit {proc.returncode}):\n{proc.stderr[-3000:]}") from exc
+        raise RuntimeError(f"{module} printed no JSON (exit {proc.returncode}):\n{proc.stderr[-3000:]}") from exc
 
 
-def reference(classes: int, students: int, args: argparse.Namespace) -> dict[str, Any]:
+def client(urls: list[str], extra: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    """Run bench/school.py in its own process and return its JSON."""
+    extra = [*extra, "--rate", str(args.rate), "--seconds", str(args.seconds)]
+    return load_client("bench.school", urls, [*extra, "--connect-concurrency", str(args.in_flight)])
+
+
+@contextlib.contextmanager
+def reference_server(classes: int, students: int, workers: int = 1) -> Iterator[tuple[int, list[int]]]:
+    """Run bench/school_reference.py; yield its pid and ports (one per worker)."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -74,6 +90,8 @@ def reference(classes: int, students: int, args: argparse.Namespace) -> dict[str
             str(classes),
             "--students",
             str(students),
+            "--workers",
+            str(workers),
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -84,17 +102,23 @@ def reference(classes: int, students: int, args: argparse.Namespace) -> dict[str
         line = proc.stdout.readline() if proc.stdout else ""
         if not line.startswith("listening on "):
             raise RuntimeError(f"reference server did not start: {line!r}")
-        url = f"ws://127.0.0.1:{int(line.split()[-1])}/ws"
-        return client([url], ["--fake-classes", str(classes), "--students", str(students)], args)
+        yield proc.pid, [int(port) for port in line.split()[2:]]
     finally:
         proc.kill()
         proc.wait()
 
 
-def project(
-    classes: int, students: int, args: argparse.Namespace, redis: RedisServer, *, workers: int, database_url: str = ""
-) -> dict[str, Any]:
-    """Seed the classes, start `workers` workers on one database and Redis, run the client."""
+def reference(classes: int, students: int, args: argparse.Namespace) -> dict[str, Any]:
+    with reference_server(classes, students) as (_, ports):
+        url = f"ws://127.0.0.1:{ports[0]}/ws"
+        return client([url], ["--fake-classes", str(classes), "--students", str(students)], args)
+
+
+@contextlib.contextmanager
+def project_workers(
+    classes: int, students: int, redis: RedisServer, *, workers: int, database_url: str = ""
+) -> Iterator[tuple[list[ServerProcess], Path]]:
+    """Seed the classes, start `workers` workers on one database and Redis; yield them and the seed's JSON file."""
     directory = Path(tempfile.mkdtemp(prefix="school-"))
     env = {"DATABASE_URL": database_url} if database_url else {}
     servers = [
@@ -108,13 +132,21 @@ def project(
     try:
         for server in servers:
             server.start(timeout=60)
-        result = client([server.ws for server in servers], ["--setup-file", str(setup)], args)
-        result["rss_mib"] = [round(server.rss_kib() / 1024, 1) for server in servers]
-        return result
+        yield servers, setup
     finally:
         for server in servers:
             server.stop()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def project(
+    classes: int, students: int, args: argparse.Namespace, redis: RedisServer, *, workers: int, database_url: str = ""
+) -> dict[str, Any]:
+    """Seed the classes, start `workers` workers on one database and Redis, run the client."""
+    with project_workers(classes, students, redis, workers=workers, database_url=database_url) as (servers, setup):
+        result = client([server.ws for server in servers], ["--setup-file", str(setup)], args)
+        result["rss_mib"] = [round(server.rss_kib() / 1024, 1) for server in servers]
+        return result
 
 
 def postgres_database() -> str | None:
@@ -159,6 +191,63 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def storm_figures(result: dict[str, Any]) -> dict[str, Any]:
+    handshakes = result.get("handshakes", {})
+    return {
+        "ok": result.get("ok"),
+        "sockets": result.get("sockets"),
+        "killed_worker_sockets": result.get("killed_worker_sockets"),
+        "reconnected_s": result.get("reconnected_s"),
+        "resynced_s": result.get("resynced_s"),
+        "not_back": result.get("not_back", 0),
+        "handshakes_opened": handshakes.get("opened"),
+        "handshakes_failed": handshakes.get("failed"),
+        "refused_by_killed": handshakes.get("refused_by_killed"),
+        "handshakes_why": handshakes.get("why"),
+        "marks": result.get("marks"),
+        "wrong_views": result.get("wrong_views"),
+        "unexplained_marks": result.get("unexplained_marks"),
+        "lost": result.get("lost"),
+        "samples": result.get("samples"),
+    }
+
+
+def reconnect_storm(args: argparse.Namespace, redis: RedisServer) -> dict[str, Any]:
+    """Kill the first of two workers under the school's sockets, on the reference and on the project."""
+    classes, students = (int(x) for x in args.storm.split("x"))
+    storm: dict[str, Any] = {
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "load_before": os.getloadavg(),
+        "step": args.storm,
+        "rate": args.storm_rate,
+        "rows": {},
+    }
+    rows = storm["rows"]
+    common = ["--rate", str(args.storm_rate)]
+    log(f"reconnect storm {args.storm}: reference, 2 ports of one process")
+    with reference_server(classes, students, workers=2) as (pid, ports):
+        extra = ["--fake-classes", str(classes), "--students", str(students), "--kill-pid", str(pid)]
+        extra += ["--kill-signal", "USR1", "--truth", f"http://127.0.0.1:{ports[1]}/marks", *common]
+        rows["reference"] = storm_figures(
+            load_client("bench.school_storm", [f"ws://127.0.0.1:{p}/ws" for p in ports], extra)
+        )
+    log(f"  {rows['reference']}")
+    url = postgres_database() if args.postgres else None
+    key = "postgres-2" if url else "sqlite-2"
+    log(f"reconnect storm {args.storm}: project, {'2 workers, PostgreSQL' if url else '2 workers, SQLite'}")
+    try:
+        with project_workers(classes, students, redis, workers=2, database_url=url or "") as (servers, setup):
+            truth = url or str(servers[0].database)
+            extra = ["--setup-file", str(setup), "--kill-pid", str(servers[0].pid), "--truth", truth, *common]
+            rows[key] = storm_figures(load_client("bench.school_storm", [server.ws for server in servers], extra))
+    finally:
+        if url:
+            drop_database(url)
+    log(f"  {rows[key]}")
+    storm["load_after"] = os.getloadavg()
+    return storm
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
@@ -170,7 +259,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "steps": {},
     }
     with RedisServer() as redis:
-        for step in args.steps:
+        for step in args.steps if args.only != "reconnect" else []:
             classes, students = (int(x) for x in step.split("x"))
             rows: dict[str, Any] = {}
             log(f"{step}: reference")
@@ -193,14 +282,29 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     finally:
                         drop_database(url)
             results["steps"][step] = rows
+        if args.only != "steps":
+            results["reconnect"] = reconnect_storm(args, redis)
     results["load_after"] = os.getloadavg()
     return results
+
+
+def merge(saved: dict[str, Any], results: dict[str, Any], only: str) -> dict[str, Any]:
+    """A run of one part (`--only`) over the saved figures of the others."""
+    if only == "reconnect":
+        return {**saved, "reconnect": results["reconnect"]}
+    return {**results, **({"reconnect": saved["reconnect"]} if "reconnect" in saved else {})}
 
 
 def ratio(value: Any, base: Any) -> float | None:
     if isinstance(value, int | float) and isinstance(base, int | float) and base:
         return round(value / base, 2)
     return None
+
+
+def against_reference(key: str, value: Any, base: Any) -> str:
+    """A table cell: a row's figure over the reference's, or a dash (the reference's row, or no figure)."""
+    value = ratio(value, base) if key != "reference" else None
+    return "–" if value is None else str(value)
 
 
 def lost_verdict(row: dict[str, Any]) -> str:
@@ -216,12 +320,57 @@ def lost_verdict(row: dict[str, Any]) -> str:
     return text
 
 
+NAMES = {
+    "reference": "reference (in memory, 1 process)",
+    "sqlite-1": "project, 1 worker, SQLite",
+    "sqlite-2": "project, 2 workers, SQLite",
+    "postgres-2": "project, 2 workers, PostgreSQL",
+}
+
+
+def render_storm(storm: dict[str, Any]) -> list[str]:
+    """The reconnect storm's section of the report."""
+    classes, students = storm["step"].split("x")
+    lines = [
+        f"## Reconnect storm: {classes} classes x {students} students, a worker killed",
+        "",
+        f"Run {storm['when']}; load average before {', '.join(f'{x:.2f}' for x in storm['load_before'])}, after "
+        f"{', '.join(f'{x:.2f}' for x in storm['load_after'])}. Every socket is a page (`harness/school.py`) "
+        "dealt to two workers in turn; teachers mark at "
+        f"{storm['rate']:g} marks/s each, one at a time; then the first worker is killed (the project's with "
+        "SIGKILL; the reference's two ports are one process, and its first port is closed and its connections "
+        "cut). Each dropped page waits the pages' backoff (0.5 s doubling to 8 s, jittered) and connects "
+        "again, going on at once to the other worker when the killed one refuses (as a proxy retries another "
+        "worker), then resyncs with `CATCH_UP`. Seconds from the kill until the last dropped page had a "
+        "connection again, and until it had its resync applied; handshakes after the kill that failed on "
+        "the surviving worker, and those refused by the killed one (each passed on at once); "
+        "lost: connected pages whose view differed from the server's after marking stopped, plus acknowledged "
+        "marks the server does not hold.",
+        "",
+        "| server | sockets (on the killed worker) | all reconnected, s | all resynced, s | failed handshakes "
+        "| refused by the killed worker | marks | lost | reconnected / ref | resynced / ref |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    ref = storm["rows"].get("reference", {})
+    for key, row in storm["rows"].items():
+        marks = ", ".join(f"{count} {outcome}" for outcome, count in sorted((row["marks"] or {}).items()))
+        reconnected = row["reconnected_s"] if row["reconnected_s"] is not None else f"never: {row['not_back']} not back"
+        resynced = row["resynced_s"] if row["resynced_s"] is not None else "never"
+        lines.append(
+            f"| {NAMES[key]} | {row['sockets']} ({row['killed_worker_sockets']}) | {reconnected} | "
+            f"{resynced} | {row['handshakes_failed']} | {row['refused_by_killed']} | {marks} | "
+            f"{row['lost']} | {against_reference(key, row['reconnected_s'], ref.get('reconnected_s'))} | "
+            f"{against_reference(key, row['resynced_s'], ref.get('resynced_s'))} |"
+        )
+    notes = [f"- lost on {NAMES[key]}: {row['samples']}" for key, row in storm["rows"].items() if row["lost"]]
+    for key, row in storm["rows"].items():
+        why = sorted((row.get("handshakes_why") or {}).items(), key=lambda item: -item[1])
+        if why:
+            notes.append(f"- failed handshakes on {NAMES[key]}: " + "; ".join(f"{n} × `{text}`" for text, n in why[:4]))
+    return [*lines, "", *notes, *([""] if notes else [])]
+
+
 def render(results: dict[str, Any]) -> str:
-    names = {
-        "reference": "reference (in memory, 1 process)",
-        "sqlite-1": "project, 1 worker, SQLite",
-        "postgres-2": "project, 2 workers, PostgreSQL",
-    }
     lines = [
         "# School benchmark",
         "",
@@ -229,14 +378,17 @@ def render(results: dict[str, Any]) -> str:
         "[school-benchmark.json](school-benchmark.json). What it does and how to read it: the README's",
         "[Performance](../README.md#performance) section and the module docstrings of `bench/school*.py`.",
         "",
-        f"Run {results['when']} on {results['machine']}; load average before "
-        f"{', '.join(f'{x:.2f}' for x in results['load_before'])}, after "
-        f"{', '.join(f'{x:.2f}' for x in results['load_after'])}. Every teacher marks at "
-        f"{results['rate']:g} marks/s for {results['seconds']:g} s; connecting with "
-        f"{results['in_flight']} handshakes in flight. Latency: from the teacher's send until every "
-        "socket of the class (the teacher's own included) has the mark.",
-        "",
     ]
+    if results["steps"]:
+        lines += [
+            f"Run {results['when']} on {results['machine']}; load average before "
+            f"{', '.join(f'{x:.2f}' for x in results['load_before'])}, after "
+            f"{', '.join(f'{x:.2f}' for x in results['load_after'])}. Every teacher marks at "
+            f"{results['rate']:g} marks/s for {results['seconds']:g} s; connecting with "
+            f"{results['in_flight']} handshakes in flight. Latency: from the teacher's send until every "
+            "socket of the class (the teacher's own included) has the mark.",
+            "",
+        ]
     verdicts = []
     for step, rows in results["steps"].items():
         classes, students = step.split("x")
@@ -251,12 +403,12 @@ def render(results: dict[str, Any]) -> str:
         ref = rows.get("reference", {})
         for key, row in rows.items():
             if "skipped" in row:
-                lines.append(f"| {names[key]} | skipped: {row['skipped']} |||||||||| ")
+                lines.append(f"| {NAMES[key]} | skipped: {row['skipped']} |||||||||| ")
                 continue
             p99_ratio = ratio(row["p99_ms"], ref.get("p99_ms")) if key != "reference" else None
             connect_ratio = ratio(row["connect_per_s"], ref.get("connect_per_s")) if key != "reference" else None
             lines.append(
-                f"| {names[key]} | {row['connect_per_s']}, {row['connect_failed']} | "
+                f"| {NAMES[key]} | {row['connect_per_s']}, {row['connect_failed']} | "
                 f"{row['p50_ms']} | {row['p99_ms']} | {row['max_ms']} | "
                 f"{row['marks_per_s']} | {row['marks']} | {row['missing']}, {row['unexpected']}, {row['closed']} | "
                 f"{row['done']} | {p99_ratio if p99_ratio is not None else '–'} | "
@@ -264,7 +416,7 @@ def render(results: dict[str, Any]) -> str:
             )
             if key != "reference":
                 verdicts.append(
-                    f"- {step}, {names[key]}: mark p99 {p99_ratio}x the reference "
+                    f"- {step}, {NAMES[key]}: mark p99 {p99_ratio}x the reference "
                     f"({'met' if p99_ratio is not None and p99_ratio <= TARGET_P99_RATIO else 'NOT met'}, target "
                     f"<= {TARGET_P99_RATIO:g}x); connect rate {connect_ratio}x "
                     f"({'met' if connect_ratio is not None and connect_ratio >= TARGET_CONNECT_RATIO else 'NOT met'}, "
@@ -272,7 +424,11 @@ def render(results: dict[str, Any]) -> str:
                     f"{lost_verdict(row)}"
                 )
         lines.append("")
-    lines += ["## Targets (issue 12), as measured in this run", "", *verdicts, "", NOTES]
+    if verdicts:
+        lines += ["## Targets (issue 12), as measured in this run", "", *verdicts, ""]
+    if "reconnect" in results:
+        lines += render_storm(results["reconnect"])
+    lines.append(NOTES)
     return "\n".join(lines)
 
 
@@ -283,10 +439,25 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="how long the teachers mark")
     parser.add_argument("--in-flight", type=int, default=200, help="handshakes in flight while connecting")
     parser.add_argument("--no-postgres", dest="postgres", action="store_false")
+    parser.add_argument(
+        "--only",
+        choices=("steps", "reconnect"),
+        help="run one part; the report keeps the other part's saved figures",
+    )
+    parser.add_argument(
+        "--storm", default="40x49", help="the reconnect storm's classes x students (40x49: 2,000 sockets)"
+    )
+    parser.add_argument("--storm-rate", type=float, default=2.0, help="marks per second per teacher in the storm")
     parser.add_argument("--out", default=str(DOCS / "school-benchmark.md"), help="Markdown report, or - to print")
     parser.add_argument("--render", help="rewrite the report from a saved JSON instead of running")
     args = parser.parse_args()
-    results = json.loads(Path(args.render).read_text()) if args.render else run(args)
+    saved = Path(args.out).with_suffix(".json")
+    if args.render:
+        results = json.loads(Path(args.render).read_text())
+    else:
+        results = run(args)
+        if args.only and args.out != "-" and saved.exists():
+            results = merge(json.loads(saved.read_text()), results, args.only)
     report = render(results)
     if args.out == "-":
         print(report)
@@ -294,7 +465,7 @@ def main() -> None:
     out = Path(args.out)
     out.write_text(report)
     if not args.render:
-        out.with_suffix(".json").write_text(json.dumps(results, indent=1) + "\n")
+        saved.write_text(json.dumps(results, indent=1) + "\n")
     log(f"wrote {out}")
 
 

@@ -52,13 +52,21 @@ def class_enrolled(*, class_id: object, student: User) -> Class:
     return klass
 
 
+def _class_rows(user: User):
+    """(class key, teacher key) of every class a user teaches or is enrolled in, archived ones
+    left out, unordered: one query (each socket's handshake asks it)."""
+    if user.role == Role.TEACHER:
+        rows = Class.objects.filter(teacher=user, archived_at__isnull=True).values_list("pk", "teacher_id")
+    else:
+        rows = Enrollment.objects.filter(student=user, klass__archived_at__isnull=True).values_list(
+            "klass_id", "klass__teacher_id"
+        )
+    return rows.order_by()
+
+
 def class_ids_of(*, user: User) -> list:
     """Return the keys of every class a user teaches or is enrolled in, archived ones left out."""
-    if user.role == Role.TEACHER:
-        return list(Class.objects.filter(teacher=user, archived_at__isnull=True).values_list("pk", flat=True))
-    return list(
-        Enrollment.objects.filter(student=user, klass__archived_at__isnull=True).values_list("klass_id", flat=True)
-    )
+    return [class_id for class_id, _ in _class_rows(user)]
 
 
 def classes_of_student(*, student: User) -> list[Class]:
@@ -75,8 +83,7 @@ def archived_classes(*, teacher: User) -> list[Class]:
 
 def memberships(*, user: User) -> dict[str, str]:
     """Return {classId: teacherId} for every class a user teaches or is enrolled in."""
-    rows = Class.objects.filter(pk__in=class_ids_of(user=user)).values_list("pk", "teacher_id")
-    return {str(pk): str(teacher_id) for pk, teacher_id in rows}
+    return {str(pk): str(teacher_id) for pk, teacher_id in _class_rows(user)}
 
 
 def students_all() -> list[User]:

@@ -13,6 +13,8 @@ connection, or never answered (a failure). A prober keeps making HTTP requests a
 handshakes beside the load and records every status.
 
     school = School(ws_url, classes)       # classes from harness.seed.seed_school
+    # or School(url_a, classes, failover=(url_b,)): sockets dealt to the workers in turn; a
+    # connection refused (a dead worker) goes on at once to the next URL, as a proxy would
     await school.connect()                 # every socket open and synced
     school.start_marking()
     ...                                    # cause a fault
@@ -69,6 +71,7 @@ class Attempt:
     status: int
     body: str = ""
     seconds: float = 0.0  # until the answer (or the failure)
+    url: str = ""
 
 
 @dataclass
@@ -86,6 +89,11 @@ class Client:
     applied: dict[str, int] = field(default_factory=dict)
     synced: bool = False
     changed_at: float = 0.0
+    # When the current connection opened, and when the client first synced on it (time.monotonic()).
+    opened_at: float = 0.0
+    synced_at: float = 0.0
+    # Which of the school's URLs it connects to.
+    url: int = 0
     opened: int = 0
     frames: int = 0
     last_frame_at: float = 0.0
@@ -102,6 +110,11 @@ class Client:
         if view != self.view:
             self.view = view
             self.changed_at = time.monotonic()
+
+    def set_synced(self) -> None:
+        if not self.synced:  # the first answer on this connection; a later CATCH_UP is no resync
+            self.synced = True
+            self.synced_at = time.monotonic()
 
 
 def snapshot_entry(data: dict, class_id: str) -> dict | None:
@@ -126,20 +139,25 @@ class School:
         http_url: str | None = None,
         marks_per_second: float = 2.0,
         seed: int = 1,
+        failover: tuple[str, ...] = (),
     ) -> None:
         self.ws_url = ws_url
+        self.ws_urls = [ws_url, *failover]
         self.http_url = http_url or ws_url.replace("ws", "http", 1).rsplit("/ws", 1)[0]
         self.classes = classes
         self.interval = 1.0 / marks_per_second
         self.random = random.Random(seed)
         self.clients: list[Client] = []
         self.teachers: dict[str, Client] = {}
-        for klass in classes:
+        for k, klass in enumerate(classes):
             teacher = Client("teacher", klass["teacher"]["id"], klass["teacher"]["token"], klass["classId"], view={})
-            self.clients.append(teacher)
             self.teachers[klass["classId"]] = teacher
-            for student in klass["students"]:
-                self.clients.append(Client("student", student["id"], student["token"], klass["classId"]))
+            members = [teacher]
+            members += [Client("student", s["id"], s["token"], klass["classId"]) for s in klass["students"]]
+            for n, client in enumerate(members):
+                # Dealt to the URLs in turn; the classes' teachers too.
+                client.url = (k + n) % len(self.ws_urls)
+            self.clients += members
         self.marks: list[Mark] = []
         self.attempts: list[Attempt] = []
         self.stopping = False
@@ -186,20 +204,33 @@ class School:
             await asyncio.sleep(delay)
 
     async def _open(self, client: Client):
+        """Connect to the client's URL; when it refuses, to the next at once (a proxy's retry on another worker)."""
+        for _ in range(len(self.ws_urls) - 1):
+            try:
+                return await self._dial(client, self.ws_urls[client.url])
+            except ConnectionRefusedError:
+                client.url = (client.url + 1) % len(self.ws_urls)
+        return await self._dial(client, self.ws_urls[client.url])
+
+    async def _dial(self, client: Client, url: str):
         at = time.monotonic()
         try:
             connection = await connect(
-                f"{self.ws_url}?token={client.token}", open_timeout=OPEN_TIMEOUT, max_queue=None, ping_interval=None
+                f"{url}?token={client.token}", open_timeout=OPEN_TIMEOUT, max_queue=None, ping_interval=None
             )
         except InvalidStatus as error:
             response = error.response
             body = response.body.decode(errors="replace")
-            self.attempts.append(Attempt("reconnect", at, response.status_code, body, time.monotonic() - at))
+            self.attempts.append(Attempt("reconnect", at, response.status_code, body, time.monotonic() - at, url))
             raise
         except TimeoutError:
-            self.attempts.append(Attempt("reconnect", at, 0, "handshake timed out", time.monotonic() - at))
+            self.attempts.append(Attempt("reconnect", at, 0, "handshake timed out", time.monotonic() - at, url))
             raise
-        self.attempts.append(Attempt("reconnect", at, 101, seconds=time.monotonic() - at))
+        except (OSError, WebSocketException) as error:  # refused, or reset during the handshake
+            self.attempts.append(Attempt("reconnect", at, 0, repr(error)[:200], time.monotonic() - at, url))
+            raise
+        self.attempts.append(Attempt("reconnect", at, 101, seconds=time.monotonic() - at, url=url))
+        client.opened_at = time.monotonic()
         return connection
 
     async def _serve(self, client: Client, connection) -> None:
@@ -237,7 +268,7 @@ class School:
             else:
                 client.session_id = data.get("sessionId")
                 self._apply_marks(client, data.get("marks") or {}, _int_or_none(data.get("seq")))
-                client.synced = True
+                client.set_synced()
         elif event == "ATTENDANCE_MARKED" and data.get("classId") == client.class_id:
             seq = _int_or_none(data.get("seq"))
             if client.role == "teacher":
@@ -269,7 +300,7 @@ class School:
             client.set_view(marks if client.role == "teacher" else marks[client.user_id])
         else:
             self._apply_marks(client, marks, seq)
-        client.synced = True
+        client.set_synced()
 
     def _apply_marks(self, client: Client, marks: dict, seq: int | None) -> None:
         """Apply statuses known as of `seq`, unless a later change of the same student is already shown."""

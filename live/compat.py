@@ -120,13 +120,16 @@ def quiet_autobahn() -> None:
     a few percent of a busy worker's CPU. Debug lines, if enabled, show the values plainly.
 
     Relies on: `hltype` and `hlval` being module-level names of autobahn.websocket.protocol
-    and autobahn.twisted.websocket, looked up at call time.
+    and autobahn.twisted.websocket, and `pformat` of autobahn.websocket.protocol, looked up
+    at call time.
     """
     from autobahn.twisted import websocket
     from autobahn.websocket import protocol
 
     for module in (protocol, websocket):
         module.hltype = module.hlval = _plain
+    # Every new connection also pretty-prints its whole configuration for a debug line.
+    protocol.pformat = _plain
 
 
 def _plain(value, *args, **kwargs):
@@ -160,8 +163,11 @@ class DirectDispatch:
     """Consumer mixin: hand `direct_types` messages to their handler without Channels' detour.
 
     Channels' `AsyncConsumer.dispatch` closes stale database connections before every
-    handler, a thread hop each time; a broadcast touches no database, and a class of 1,000
-    would pay it 1,000 times per mark.
+    handler, a hop to the process's one shared sync thread each time: a broadcast touches no
+    database, and a class of 1,000 would pay it 1,000 times per mark; every handshake and
+    every frame of every socket would queue for that one thread (the one Django's sync views
+    run on too), which a connect storm turns into seconds. A consumer whose handlers run their
+    ORM work on threads that close stale connections themselves lists every type it handles.
 
     Relies on: `AsyncConsumer.dispatch(message)` being the one entry point of every
     channel-layer message, and handler names being the message type with dots as underscores.
@@ -278,7 +284,16 @@ class ResubscribingShard:
             self.receiver = asyncio.ensure_future(self._receive())
 
     async def subscribe(self, channel: str, *, connect: bool = True) -> None:
-        """Subscribe now; while Redis is away, try a fresh connection (`connect`) or leave it to the receiver."""
+        """Subscribe now; while Redis is away, try a fresh connection (`connect`) or leave it to the receiver.
+
+        While Redis is lost and a reconnect is under way (it holds the lock for up to a connect
+        and a PING), this fails at once rather than queue behind it: the channel is wanted, so
+        the reconnect subscribes it, and a handshake waiting here would only add seconds to an
+        outage. The first connection of the process is waited for, as any subscription is.
+        """
+        if self.pubsub is None and self.lost and self.lock.locked():
+            self.want(channel)
+            raise redis_errors.ConnectionError("Redis is unavailable; the channel layer is reconnecting")
         async with self.lock:
             self.want(channel)
             if self.pubsub is not None:
@@ -291,6 +306,9 @@ class ResubscribingShard:
                 await self._connect()
 
     async def unsubscribe(self, channel: str) -> None:
+        if self.pubsub is None:
+            self.wanted.discard(channel)  # never subscribed again; a reconnect under way drops it after
+            return
         async with self.lock:
             if channel not in self.wanted:
                 return
@@ -326,11 +344,14 @@ class ResubscribingShard:
             subscribed = set(self.wanted)
             await asyncio.wait_for(pubsub.subscribe(*subscribed), self.connect_timeout + self.command_timeout)
             await self._confirm(pubsub)
-            if missing := self.wanted - subscribed:  # made by new_channel meanwhile
+            if missing := self.wanted - subscribed:  # wanted meanwhile
                 await asyncio.wait_for(pubsub.subscribe(*missing), self.command_timeout)
+            if extra := subscribed - self.wanted:  # left meanwhile
+                await asyncio.wait_for(pubsub.unsubscribe(*extra), self.command_timeout)
         except BaseException as exc:
             await self._close(client)
             if isinstance(exc, CONNECTION_LOST):
+                self.lost = True
                 self.retry_at = loop.time() + self.backoff
                 self.backoff = min(self.backoff * 2, self.max_backoff)
             raise

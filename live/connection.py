@@ -26,12 +26,42 @@ from live.threads import in_thread
 
 logger = logging.getLogger("attendance.ws")
 
+# Refused sockets still leaving their groups (a reference keeps each task alive until it ends).
+_leaving: set[asyncio.Task] = set()
+
 
 class LiveConnection(DirectDispatch, AsyncWebsocketConsumer):
     """Connect, disconnect and the account-following of one client connection."""
 
     user = None
     access = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        """Run the connection; a failure before the handshake is answered is "try again", never a 500.
+
+        Channels makes the socket's channel before connect() runs, and whatever escapes from
+        there or from connect() reaches Daphne, which answers an open handshake with HTTP 500. So
+        every failure that leaves the handshake unanswered is answered here instead: accepted,
+        an ERROR, and close 4013. Once answered, failures go to Daphne as before (close 1011).
+        """
+        answered = False
+
+        async def send_and_note(message: dict) -> None:
+            nonlocal answered
+            if message["type"] in ("websocket.accept", "websocket.close", "websocket.http.response.start"):
+                answered = True
+            await send(message)
+
+        try:
+            await super().__call__(scope, receive, send_and_note)
+        except Exception as exc:
+            if answered:
+                raise
+            logger.warning("Refused a socket, its connection failed: %s: %s", type(exc).__name__, exc, exc_info=True)
+            await send({"type": "websocket.accept"})
+            frame = broadcast.encode(broadcast.frame("ERROR", {"message": Messages.WS_UNAVAILABLE}))
+            await send({"type": "websocket.send", "text": frame})
+            await send({"type": "websocket.close", "code": protocol.CLOSE_TRY_AGAIN})
 
     async def connect(self) -> None:
         self.membership = Membership(self)
@@ -88,8 +118,18 @@ class LiveConnection(DirectDispatch, AsyncWebsocketConsumer):
         return None
 
     async def _leave_quietly(self, user) -> None:
+        """Leave the groups of a socket being refused, without holding up the refusal.
+
+        The client hears "try again" at once; leaving goes on in the background, bounded, so that a
+        channel layer that hangs adds nothing to the handshake.
+        """
+        task = asyncio.ensure_future(self._leave_bounded(str(user.pk)))
+        _leaving.add(task)
+        task.add_done_callback(_leaving.discard)
+
+    async def _leave_bounded(self, user_id: str) -> None:
         try:
-            await asyncio.wait_for(self.membership.leave(str(user.pk)), settings.WS_CONNECT_TIMEOUT_SECONDS)
+            await asyncio.wait_for(self.membership.leave(user_id), settings.WS_CONNECT_TIMEOUT_SECONDS)
         except Exception:
             logger.warning("Could not leave the groups of a refused socket", exc_info=True)
 

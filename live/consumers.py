@@ -35,7 +35,20 @@ _unmark = in_writer(attendance_unmark)
 class LiveConsumer(LiveConnection):
     """One client connection, base contract first, extension on request."""
 
-    direct_types = frozenset({broadcast.FRAME, broadcast.SESSIONS})
+    # Every message this consumer handles: its handlers run their ORM work on threads of their own
+    # (live.threads), each of which closes stale connections itself.
+    direct_types = frozenset(
+        {
+            "websocket.connect",
+            "websocket.receive",
+            "websocket.disconnect",
+            broadcast.FRAME,
+            broadcast.SESSIONS,
+            broadcast.ENROLLED,
+            broadcast.UNENROLLED,
+            broadcast.REVOKED,
+        }
+    )
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.user is None or self.ended:

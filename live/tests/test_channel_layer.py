@@ -115,3 +115,36 @@ async def test_a_subscription_while_redis_does_not_answer_fails_promptly():
         await layer.flush()
     finally:
         listener.close()
+
+
+async def test_a_subscription_during_a_reconnect_fails_at_once_instead_of_queueing_behind_it():
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)  # connections complete in the backlog; Redis never answers the PING
+    try:
+        layer = ResubscribingRedisPubSubLayer(hosts=[f"redis://127.0.0.1:{listener.getsockname()[1]}/0"], prefix="y")
+        channel = await asyncio.wait_for(layer.new_channel(), BOUND)
+        shard = layer._get_layer()._shards[0]
+        deadline = time.monotonic() + BOUND
+        while not (shard.lost and shard.lock.locked()):  # a first try failed; the next one waits for a PONG
+            assert time.monotonic() < deadline, "the receiver did not try again"
+            await asyncio.sleep(0.05)
+        assert isinstance(await outcome(layer.group_add("user.1", channel)), CONNECTION_LOST)
+        assert shard.lock.locked()  # answered while that reconnect still waited, not after it
+        assert "y__group__user.1" in shard.wanted  # subscribed as soon as Redis answers
+        await layer.flush()
+    finally:
+        listener.close()
+
+
+async def test_the_first_subscriptions_of_a_process_wait_for_its_first_connection(private_redis):
+    # Many handshakes at a worker's start: none is refused while the first connection is made.
+    layer = ResubscribingRedisPubSubLayer(hosts=[private_redis.url], prefix="first")
+    channels = await asyncio.gather(*(layer.new_channel() for _ in range(20)))
+    inboxes = [Inbox(layer, channel) for channel in channels]
+    outcomes = await asyncio.gather(*(outcome(layer.group_add(f"user.{i}", c)) for i, c in enumerate(channels)))
+    assert outcomes == [None] * 20
+    assert await inboxes[7].hears("user.7")
+    for inbox in inboxes:
+        inbox.task.cancel()
+    await inboxes[0].close()

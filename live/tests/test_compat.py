@@ -106,10 +106,13 @@ def test_autobahn_looks_up_hltype_and_hlval_at_call_time(monkeypatch):
     for module in (protocol, websocket):
         monkeypatch.setattr(module, "hltype", module.hltype)
         monkeypatch.setattr(module, "hlval", module.hlval)
+    monkeypatch.setattr(protocol, "pformat", protocol.pformat)
     assert "hltype(" in inspect.getsource(protocol.WebSocketProtocol.sendData)
     assert "hlval(" in inspect.getsource(websocket.WebSocketAdapterProtocol.connectionMade)
+    assert "pformat(" in inspect.getsource(protocol.WebSocketProtocol._connectionMade)
     compat.quiet_autobahn()
     assert protocol.hltype(len) is len and websocket.hlval("peer") == "peer"
+    assert protocol.pformat(["config"]) == ["config"]
 
 
 async def test_in_memory_layer_sweeps_through_clean_expired_and_ours_sweeps_once_a_second(monkeypatch):

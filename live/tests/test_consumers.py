@@ -9,7 +9,7 @@ from attendance import services
 from attendance.models import AttendanceRecord, AttendanceSession
 from classes.services import enrollment_add
 from core.errors import Messages
-from live.tests.wsclient import Client
+from live.tests.wsclient import Client, eventually
 from tests.factories import make_class, make_student, make_teacher, token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -468,7 +468,7 @@ async def test_a_connect_that_fails_leaves_no_group_behind(world, monkeypatch):
     client = await connect(world["alice"])
     await client.error(Messages.WS_UNAVAILABLE)
     assert await client.closed() == 4013
-    assert not get_channel_layer().groups.get(f"user.{world['alice'].pk}")
+    assert await eventually(lambda: not get_channel_layer().groups.get(f"user.{world['alice'].pk}"))
 
 
 async def test_ping_is_answered_with_pong_to_the_sender_only(world):

@@ -1,6 +1,8 @@
 """Drive the real ASGI application's `/ws` in-process."""
 
+import asyncio
 import json
+from collections.abc import Callable
 
 from channels.testing import WebsocketCommunicator
 
@@ -55,3 +57,12 @@ class Client:
 
     async def close(self) -> None:
         await self.comm.disconnect()
+
+
+async def eventually(condition: Callable[[], bool], seconds: float = TIMEOUT) -> bool:
+    """Wait until `condition()` holds (work the server finishes in the background); return it."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition() and loop.time() < deadline:
+        await asyncio.sleep(0.01)
+    return condition()

@@ -18,18 +18,6 @@ from tests.faults.test_database_locked import DatabaseLock
 
 pytestmark = [pytest.mark.server, pytest.mark.redis, pytest.mark.faults]
 
-# Expected failures that still happen in some runs with the channel layer's reconnect: after
-# Redis restarts empty a handshake is sometimes answered 500, and while Redis hangs a
-# handshake sometimes waits about 9 s (once the proxy answered it 502).
-NO_RECONNECT = pytest.mark.xfail(
-    reason="after Redis restarts empty, a handshake is sometimes answered 500",
-    strict=False,
-)
-HANGING_CONNECTS = pytest.mark.xfail(
-    reason="a handshake made while Redis hangs sometimes waits about 9 s for it",
-    strict=False,
-)
-
 REDIS_DOWN_SECONDS = 2.0
 REDIS_HANG_SECONDS = 10.0
 POSTGRES_DOWN_SECONDS = 3.0
@@ -53,7 +41,6 @@ def outage(stop, start, seconds: float):
     return fault
 
 
-@NO_RECONNECT
 async def test_redis_restarted_with_its_data_lost_mid_marking(school_stack, private_redis, tmp_path):
     stack = await asyncio.to_thread(school_stack, private_redis.url)
     school = await school_on(stack)
@@ -63,7 +50,6 @@ async def test_redis_restarted_with_its_data_lost_mid_marking(school_stack, priv
     await run_school_scenario("Redis restarted, data lost", school, restart_redis, database)
 
 
-@HANGING_CONNECTS
 async def test_redis_unreachable_for_ten_seconds_mid_marking(school_stack, redis_proxy, tmp_path):
     stack = await asyncio.to_thread(school_stack, f"redis://127.0.0.1:{redis_proxy.port}/0")
     school = await school_on(stack)
