@@ -9,6 +9,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402 - needs Django set up first
 
+from live.admission import HandshakeGate  # noqa: E402
 from live.auth import WebSocketAuthMiddleware  # noqa: E402
 from live.routing import websocket_urlpatterns  # noqa: E402
 
@@ -17,6 +18,8 @@ from live.routing import websocket_urlpatterns  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": WebSocketAuthMiddleware(URLRouter(websocket_urlpatterns)),
+        # A turn for each handshake first (live.admission), so that a herd of reconnects is
+        # refused at once rather than worked on and dropped.
+        "websocket": HandshakeGate(WebSocketAuthMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )

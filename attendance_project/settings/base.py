@@ -297,6 +297,11 @@ WS_MAX_SOCKETS_PER_USER = int(os.environ.get("WS_MAX_SOCKETS_PER_USER", "10"))
 # answered "try again" (close 4013) rather than left hanging. Keep it below Daphne's
 # --websocket_connect_timeout (5 s), after which Daphne drops an unanswered handshake.
 WS_CONNECT_TIMEOUT_SECONDS = float(os.environ.get("WS_CONNECT_TIMEOUT_SECONDS", "3"))
+# Handshakes a worker works on at once; one that waits WS_HANDSHAKE_QUEUE_SECONDS for its turn
+# is answered "try again" (close 4013) at once (live.admission). Keep the wait plus
+# WS_CONNECT_TIMEOUT_SECONDS near Daphne's --websocket_connect_timeout (5 s).
+WS_HANDSHAKES_AT_ONCE = int(os.environ.get("WS_HANDSHAKES_AT_ONCE", "32"))
+WS_HANDSHAKE_QUEUE_SECONDS = float(os.environ.get("WS_HANDSHAKE_QUEUE_SECONDS", "2"))
 # An open socket's account is asked again (active, not signed out or revoked) at its first
 # frame after this many seconds; a revocation's own close message is at once.
 WS_RECHECK_SECONDS = float(os.environ.get("WS_RECHECK_SECONDS", "60"))
