@@ -60,3 +60,37 @@ async def test_a_refused_handshake_gives_its_turn_back(room):
         await client.send("PING")
         await client.expect("PONG")
         await client.close()
+
+
+async def test_a_client_that_left_while_it_waited_is_sent_nothing():
+    from live.admission import refuse
+
+    sent = []
+
+    async def receive():
+        return {"type": "websocket.disconnect", "code": 1001}
+
+    async def send(message):
+        sent.append(message)
+
+    await refuse(receive, send)
+    assert sent == []
+
+
+async def test_a_waiting_client_is_answered_try_again_as_the_consumer_answers_it():
+    import json
+
+    from live.admission import refuse
+
+    sent = []
+
+    async def receive():
+        return {"type": "websocket.connect"}
+
+    async def send(message):
+        sent.append(message)
+
+    await refuse(receive, send)
+    assert [message["type"] for message in sent] == ["websocket.accept", "websocket.send", "websocket.close"]
+    assert json.loads(sent[1]["text"]) == {"event": "ERROR", "data": {"message": Messages.WS_UNAVAILABLE}}
+    assert sent[2]["code"] == protocol.CLOSE_TRY_AGAIN
