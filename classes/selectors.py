@@ -1,9 +1,12 @@
 """Reads on classes and rosters."""
 
+from django.db import connection
+
 from accounts.models import Role, User
 from classes.models import Class, Enrollment, JoinCode
 from core.errors import ApplicationError, Messages
 from core.ids import get_by_id
+from core.sql import placeholders, rows, uses_sql
 
 
 def class_get(*, class_id: object) -> Class:
@@ -84,6 +87,53 @@ def archived_classes(*, teacher: User) -> list[Class]:
 def memberships(*, user: User) -> dict[str, str]:
     """Return {classId: teacherId} for every class a user teaches or is enrolled in."""
     return {str(pk): str(teacher_id) for pk, teacher_id in _class_rows(user)}
+
+
+def memberships_of(users: list[User]) -> dict[object, dict[str, str]]:
+    """Return {user key: {classId: teacherId}} for several users at once: at most two queries.
+
+    Every handshake asks it (live.connection), hence plain SQL on SQL databases (core.sql).
+    """
+    found: dict[object, dict[str, str]] = {user.pk: {} for user in users}
+    teachers = [user.pk for user in users if user.role == Role.TEACHER]
+    students = [user.pk for user in users if user.role != Role.TEACHER]
+    for teacher_id, class_id in _taught_rows(teachers) if teachers else ():
+        found[teacher_id][str(class_id)] = str(teacher_id)
+    for student_id, class_id, teacher_id in _enrolled_rows(students) if students else ():
+        found[student_id][str(class_id)] = str(teacher_id)
+    return found
+
+
+def _taught_rows(teachers: list) -> list[tuple]:
+    """(teacher key, class key) of the unarchived classes of these teachers."""
+    if not uses_sql():
+        taught = Class.objects.filter(teacher_id__in=teachers, archived_at__isnull=True)
+        return list(taught.values_list("teacher_id", "pk").order_by())
+    quote, meta = connection.ops.quote_name, Class._meta
+    teacher, archived = quote(meta.get_field("teacher").column), quote(meta.get_field("archived_at").column)
+    return rows(
+        f"SELECT {teacher}, {quote(meta.pk.column)} FROM {quote(meta.db_table)}"
+        f" WHERE {teacher} IN ({placeholders(len(teachers))}) AND {archived} IS NULL",
+        teachers,
+    )
+
+
+def _enrolled_rows(students: list) -> list[tuple]:
+    """(student key, class key, teacher key) of these students' enrollments in unarchived classes."""
+    if not uses_sql():
+        enrolled = Enrollment.objects.filter(student_id__in=students, klass__archived_at__isnull=True)
+        return list(enrolled.values_list("student_id", "klass_id", "klass__teacher_id").order_by())
+    quote, classes, enrollments = connection.ops.quote_name, Class._meta, Enrollment._meta
+    student = f"e.{quote(enrollments.get_field('student').column)}"
+    klass = f"e.{quote(enrollments.get_field('klass').column)}"
+    return rows(
+        f"SELECT {student}, {klass}, c.{quote(classes.get_field('teacher').column)}"
+        f" FROM {quote(enrollments.db_table)} e"
+        f" JOIN {quote(classes.db_table)} c ON c.{quote(classes.pk.column)} = {klass}"
+        f" WHERE {student} IN ({placeholders(len(students))})"
+        f" AND c.{quote(classes.get_field('archived_at').column)} IS NULL",
+        students,
+    )
 
 
 def students_all() -> list[User]:

@@ -21,7 +21,8 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import parse_cookie
 
-from accounts.tokens import access_from_token
+from accounts.tokens import access_claims, active_users, current_user
+from live.batching import batch_of
 from live.origin import origin_allowed
 from live.threads import in_thread
 
@@ -61,8 +62,11 @@ async def authenticate(scope: dict) -> Access | None:
     """Return the socket's credential, or None; run again, it tells whether it still holds."""
     tokens = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token")
     if tokens:
-        access = await in_thread(access_from_token)(tokens[0])
-        return Access(user=access[0], expires_at=access[1]) if access else None
+        claims = access_claims(tokens[0])
+        if claims is None:
+            return None
+        user = current_user(claims, await batch_of("users", _load_users).get(claims.key))
+        return Access(user=user, expires_at=claims.expires_at) if user is not None else None
     session_key = _cookies(scope).get(settings.SESSION_COOKIE_NAME)
     if not session_key:
         return None
@@ -74,6 +78,11 @@ async def authenticate(scope: dict) -> Access | None:
         logger.warning("Refused a cookie-authenticated socket from a foreign origin")
         return None
     return Access(user=user, session=session_digest(session_key))
+
+
+async def _load_users(keys: list) -> dict:
+    # The users of every token checked meanwhile, in one query (live.batching).
+    return await in_thread(active_users)(keys)
 
 
 def _cookies(scope: dict) -> dict[str, str]:

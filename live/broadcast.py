@@ -1,12 +1,11 @@
 """The one way anything reaches WebSocket clients: group names and payload shapes.
 
-Groups:
+Groups (live.groups names them; each worker process subscribes once per carrier and hands
+each message to its own sockets of the group, live.fanout.LocalFanout):
 - `class.<id>`: every connection of a class (its teacher and enrolled students);
-  base-contract broadcasts (ATTENDANCE_MARKED, TODAY_SUMMARY, DONE) go here. Each worker
-  process subscribes to it once and hands each broadcast to its own sockets of the class
-  (live.fanout.LocalFanout), instead of one subscription and one message per socket. The
-  sending process hands a broadcast to its own sockets first and then publishes it, tagged
-  with its origin so that its own subscription skips it when it comes back.
+  base-contract broadcasts (ATTENDANCE_MARKED, TODAY_SUMMARY, DONE) go here. The sending
+  process hands a broadcast to its own sockets first and then publishes it, tagged with its
+  origin so that its own subscription skips it when it comes back.
 - `class.<id>.live`: connections of that class that opted in to the extension;
   SESSION_STARTED / SESSION_ENDED go here, so base clients never see them.
 - `user.<id>`: every connection of one user; roster changes and presence go here.
@@ -21,6 +20,7 @@ from channels.layers import get_channel_layer
 
 from core.errors import ApplicationError, Messages
 from live.fanout import local_fanout
+from live.groups import carrier, class_group, class_live_group, user_group
 
 logger = logging.getLogger("attendance.ws")
 
@@ -32,21 +32,6 @@ UNENROLLED = "live.unenrolled"
 REVOKED = "live.revoked"
 
 
-def class_group(class_id: str) -> str:
-    """Group of every connection of a class."""
-    return f"class.{class_id}"
-
-
-def class_live_group(class_id: str) -> str:
-    """Group of the opted-in connections of a class."""
-    return f"class.{class_id}.live"
-
-
-def user_group(user_id: str) -> str:
-    """Group of every connection of one user."""
-    return f"user.{user_id}"
-
-
 def frame(event: str, data: dict | None = None) -> dict:
     """Build a wire frame."""
     return {"event": event, "data": data or {}}
@@ -54,7 +39,7 @@ def frame(event: str, data: dict | None = None) -> dict:
 
 def _message(group: str, event: str, data: dict, *, extension: bool) -> dict:
     # Serialized once here rather than once per receiving socket. The group is named so that a
-    # process's one subscription to it (live.fanout.LocalFanout) knows whose sockets to serve.
+    # process's one subscription to its carrier (live.fanout.LocalFanout) knows whose sockets to serve.
     return {"type": FRAME, "group": group, "text": encode(frame(event, data)), "extension": extension}
 
 
@@ -72,7 +57,7 @@ class BroadcastFailed(ApplicationError):
 
 async def _group_send(group: str, message: dict) -> None:
     try:
-        await get_channel_layer().group_send(group, message)
+        await get_channel_layer().group_send(carrier(group), message)
     except Exception as exc:
         logger.warning("Broadcast to %s failed: %s", group, exc)
         raise BroadcastFailed() from exc
@@ -101,7 +86,8 @@ async def to_class_live(class_id: str, event: str, data: dict) -> None:
 
 async def to_user_sockets(user_id: str, message: dict) -> None:
     """Send a channel-layer message (not a frame) to every connection of one user."""
-    await _group_send(user_group(user_id), message)
+    group = user_group(user_id)
+    await _group_send(group, {**message, "group": group})
 
 
 async def to_user(user_id: str, event: str, data: dict) -> None:

@@ -11,7 +11,9 @@ import logging
 import time
 import uuid
 
-from channels.layers import InMemoryChannelLayer
+from channels.exceptions import StopConsumer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels.utils import await_many_dispatch
 from channels_redis.pubsub import RedisPubSubChannelLayer
 from channels_redis.utils import create_pool
 from redis import asyncio as aioredis
@@ -180,6 +182,31 @@ class DirectDispatch:
             await getattr(self, message["type"].replace(".", "_"))(message)
         else:
             await super().dispatch(message)
+
+
+class WithoutChannel:
+    """Consumer mixin: Channels' `AsyncConsumer.__call__` without a channel-layer channel of the socket's own.
+
+    Channels subscribes every socket to a channel of its own before connect(), a Redis round
+    trip per handshake (and another to leave it), and wakes a task per socket for each message.
+    A consumer using this gets every message through the process's fan-out (live.membership):
+    broadcasts it sends straight to the client; the rest it puts in `inbox`, where they are
+    handled one at a time between the client's frames, as Channels would. `channel_name` stays
+    a unique name for the socket (presence keys on it) that no channel layer knows.
+
+    Relies on: `AsyncConsumer.__call__` setting `scope`, `channel_layer`, `channel_name` and
+    `base_send` and then running `await_many_dispatch(receivers, self.dispatch)` until
+    `StopConsumer`.
+    """
+
+    async def run_without_channel(self, scope, receive, send) -> None:
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = f"socket.{uuid.uuid4().hex}"
+        self.base_send = send
+        self.inbox: asyncio.Queue[dict] = asyncio.Queue()
+        with contextlib.suppress(StopConsumer):  # a consumer's way to end cleanly
+            await await_many_dispatch([receive, self.inbox.get], self.dispatch)
 
 
 class ResubscribingRedisPubSubLayer(RedisPubSubChannelLayer):

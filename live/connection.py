@@ -14,11 +14,12 @@ import time
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from classes.selectors import memberships
+from classes.selectors import memberships_of
 from core.errors import Messages
 from live import auth as live_auth
 from live import broadcast, presence, protocol
-from live.compat import DirectDispatch
+from live.batching import batch_of
+from live.compat import DirectDispatch, WithoutChannel
 from live.membership import Membership
 from live.ratelimit import FrameLimiter
 from live.sessions import SenderSessions
@@ -26,11 +27,17 @@ from live.threads import in_thread
 
 logger = logging.getLogger("attendance.ws")
 
+
+async def _load_memberships(users: list) -> dict:
+    # The classes of every socket connecting meanwhile, in one or two queries (live.batching).
+    return await in_thread(memberships_of)(users)
+
+
 # Refused sockets still leaving their groups (a reference keeps each task alive until it ends).
 _leaving: set[asyncio.Task] = set()
 
 
-class LiveConnection(DirectDispatch, AsyncWebsocketConsumer):
+class LiveConnection(WithoutChannel, DirectDispatch, AsyncWebsocketConsumer):
     """Connect, disconnect and the account-following of one client connection."""
 
     user = None
@@ -53,7 +60,7 @@ class LiveConnection(DirectDispatch, AsyncWebsocketConsumer):
             await send(message)
 
         try:
-            await super().__call__(scope, receive, send_and_note)
+            await self.run_without_channel(scope, receive, send_and_note)
         except Exception as exc:
             if answered:
                 raise
@@ -64,7 +71,7 @@ class LiveConnection(DirectDispatch, AsyncWebsocketConsumer):
             await send({"type": "websocket.close", "code": protocol.CLOSE_TRY_AGAIN})
 
     async def connect(self) -> None:
-        self.membership = Membership(self)
+        self.membership = Membership(self, self.channel_layer)
         self.sessions = SenderSessions(self.scope["user"])
         self.heartbeat: asyncio.Task | None = None
         self.expiry: asyncio.Task | None = None
@@ -87,7 +94,8 @@ class LiveConnection(DirectDispatch, AsyncWebsocketConsumer):
         # A channel layer or database that fails or hangs is a clear "try again", never a 500 or a
         # handshake left waiting; no disconnect() follows a refused connect(), so leave the groups here.
         try:
-            refusal = await asyncio.wait_for(self._join(user), settings.WS_CONNECT_TIMEOUT_SECONDS)
+            async with asyncio.timeout(settings.WS_CONNECT_TIMEOUT_SECONDS):
+                refusal = await self._join(user)
         except asyncio.CancelledError:
             await self._leave_quietly(user)
             raise
@@ -103,17 +111,18 @@ class LiveConnection(DirectDispatch, AsyncWebsocketConsumer):
             await self.send(text_data=self.pending.pop(0))
         self.accepted = True
         self.user = user
-        await presence.connected(user=user, channel=self.channel_name, classes=self.membership.classes)
+        await presence.connected(user=user, classes=self.membership.classes)
         self.heartbeat = asyncio.ensure_future(presence.heartbeat(user_id=str(user.pk), channel=self.channel_name))
         if self.access.expires_at is not None:
             self.expiry = asyncio.ensure_future(self._close_at(self.access.expires_at))
 
     async def _join(self, user) -> tuple[str, int] | None:
         """Join the user's groups; return (message, close code) when the socket is refused instead."""
-        if await presence.connections(user=user) >= settings.WS_MAX_SOCKETS_PER_USER:
+        if await presence.claim(user=user, channel=self.channel_name) >= settings.WS_MAX_SOCKETS_PER_USER:
+            await presence.release(user=user, channel=self.channel_name)
             logger.warning("Refused a socket of user %s: %s open already", user.pk, settings.WS_MAX_SOCKETS_PER_USER)
             return Messages.WS_TOO_MANY_SOCKETS, protocol.CLOSE_TOO_MANY_SOCKETS
-        classes = await in_thread(memberships)(user=user)
+        classes = await batch_of("memberships", _load_memberships).get(user.pk, user)
         await self.membership.join(str(user.pk), classes)
         return None
 
@@ -123,13 +132,15 @@ class LiveConnection(DirectDispatch, AsyncWebsocketConsumer):
         The client hears "try again" at once; leaving goes on in the background, bounded, so that a
         channel layer that hangs adds nothing to the handshake.
         """
-        task = asyncio.ensure_future(self._leave_bounded(str(user.pk)))
+        task = asyncio.ensure_future(self._leave_bounded(user))
         _leaving.add(task)
         task.add_done_callback(_leaving.discard)
 
-    async def _leave_bounded(self, user_id: str) -> None:
+    async def _leave_bounded(self, user) -> None:
         try:
-            await asyncio.wait_for(self.membership.leave(user_id), settings.WS_CONNECT_TIMEOUT_SECONDS)
+            async with asyncio.timeout(settings.WS_CONNECT_TIMEOUT_SECONDS):
+                await self.membership.leave(str(user.pk))
+                await presence.release(user=user, channel=self.channel_name)
         except Exception:
             logger.warning("Could not leave the groups of a refused socket", exc_info=True)
 

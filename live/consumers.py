@@ -42,7 +42,6 @@ class LiveConsumer(LiveConnection):
             "websocket.connect",
             "websocket.receive",
             "websocket.disconnect",
-            broadcast.FRAME,
             broadcast.SESSIONS,
             broadcast.ENROLLED,
             broadcast.UNENROLLED,
@@ -204,14 +203,15 @@ class LiveConsumer(LiveConnection):
 
     # Channel-layer messages --------------------------------------------------------------
 
-    async def live_frame(self, message: dict) -> None:
-        """Forward a broadcast; extension events only to clients that opted in."""
-        if message.get("extension") and not self.membership.opted_in:
-            return
-        await self.send(text_data=message["text"])
-
     async def deliver(self, message: dict) -> None:
-        """Take a class broadcast from the process's fan-out (live.fanout.LocalFanout)."""
+        """Take a message for this socket from the process's fan-out (live.fanout.LocalFanout).
+
+        A frame goes to the client at once (extension events only to clients that opted in);
+        anything else waits its turn in the inbox (live.connection.LiveConnection._run).
+        """
+        if message["type"] != broadcast.FRAME:
+            self.inbox.put_nowait(message)
+            return
         if message.get("extension") and not self.membership.opted_in:
             return
         if not self.accepted:

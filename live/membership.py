@@ -1,26 +1,26 @@
-"""The groups one socket belongs to (live.broadcast names them).
+"""The groups one socket belongs to (live.groups names them).
 
-Its user's group; each of its classes through the process's fan-out (live.fanout); and,
-once the client opted in to the extension, each class's extension group.
+Its user's group; each of its classes; and, once the client opted in to the extension, each
+class's extension group: all through the process's fan-out (live.fanout), so that a socket has
+no channel-layer subscription of its own.
 """
 
-from live import broadcast
+from live import groups
 from live.fanout import local_fanout
 
 
 class Membership:
     """Join and leave a socket's groups; `classes` maps each class id to its teacher's id."""
 
-    def __init__(self, consumer) -> None:
+    def __init__(self, consumer, layer) -> None:
         self.consumer = consumer
-        self.layer = consumer.channel_layer
-        self.fanout = local_fanout(self.layer)
+        self.fanout = local_fanout(layer)
         self.classes: dict[str, str] = {}
         self.opted_in = False
 
     async def join(self, user_id: str, classes: dict[str, str]) -> None:
         """Join the user's group and every class's."""
-        await self.layer.group_add(broadcast.user_group(user_id), self.consumer.channel_name)
+        await self.fanout.join(groups.user_group(user_id), self.consumer)
         for class_id, teacher_id in classes.items():
             await self.add_class(class_id, teacher_id)
 
@@ -29,16 +29,16 @@ class Membership:
         if class_id in self.classes:
             return
         self.classes[class_id] = teacher_id
-        await self.fanout.join(broadcast.class_group(class_id), self.consumer)
+        await self.fanout.join(groups.class_group(class_id), self.consumer)
         if self.opted_in:
-            await self.layer.group_add(broadcast.class_live_group(class_id), self.consumer.channel_name)
+            await self.fanout.join(groups.class_live_group(class_id), self.consumer)
 
     async def remove_class(self, class_id: str) -> bool:
         """Leave a class's groups; return whether the socket was in them."""
         if self.classes.pop(class_id, None) is None:
             return False
-        await self.fanout.leave(broadcast.class_group(class_id), self.consumer)
-        await self.layer.group_discard(broadcast.class_live_group(class_id), self.consumer.channel_name)
+        await self.fanout.leave(groups.class_group(class_id), self.consumer)
+        await self.fanout.leave(groups.class_live_group(class_id), self.consumer)
         return True
 
     async def opt_in(self) -> None:
@@ -46,15 +46,13 @@ class Membership:
         if self.opted_in:
             return
         self.opted_in = True
-        for class_id in self.classes:
-            await self.layer.group_add(broadcast.class_live_group(class_id), self.consumer.channel_name)
+        for class_id in list(self.classes):
+            await self.fanout.join(groups.class_live_group(class_id), self.consumer)
 
     async def leave(self, user_id: str) -> None:
         """Leave every group."""
-        for class_id in self.classes:
-            await self.fanout.leave(broadcast.class_group(class_id), self.consumer)
-        groups = [broadcast.user_group(user_id)]
-        if self.opted_in:
-            groups += [broadcast.class_live_group(class_id) for class_id in self.classes]
-        for group in groups:
-            await self.layer.group_discard(group, self.consumer.channel_name)
+        for class_id in list(self.classes):
+            await self.fanout.leave(groups.class_group(class_id), self.consumer)
+            if self.opted_in:
+                await self.fanout.leave(groups.class_live_group(class_id), self.consumer)
+        await self.fanout.leave(groups.user_group(user_id), self.consumer)

@@ -52,6 +52,12 @@ class MemoryPresence:
     async def refresh(self, user_id: str, channel: str) -> None:
         await self.add(user_id, channel)
 
+    async def claim(self, user_id: str, channel: str) -> int:
+        """Record a connection; return how many the user had open before it."""
+        before = len(self._channels.get(user_id, ()))
+        await self.add(user_id, channel)
+        return before
+
     async def remove(self, user_id: str, channel: str) -> bool:
         """Forget a connection; return whether the user is still online elsewhere."""
         channels = self._channels.get(user_id, set())
@@ -72,9 +78,25 @@ class MemoryPresence:
         moment = self._seen.get(user_id)
         return moment if moment is not None and moment > time.time() - seen_seconds() else None
 
-    async def count(self, user_id: str) -> int:
-        """Count a user's open connections."""
-        return len(self._channels.get(user_id, ()))
+
+# KEYS: the user's presence set, their last-seen key. ARGV: now, channel, its expiry, the set's
+# TTL, the last-seen value and its TTL. Drops expired entries, counts the live ones, adds this one.
+_CLAIM = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local before = redis.call('ZCOUNT', KEYS[1], ARGV[1], '+inf')
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('SET', KEYS[2], ARGV[5], 'EX', ARGV[6])
+return before
+"""
+
+# KEYS as above. ARGV: channel, now, the last-seen value and its TTL. Returns the live entries left.
+_REMOVE = """
+redis.call('ZREM', KEYS[1], ARGV[1])
+local remaining = redis.call('ZCOUNT', KEYS[1], ARGV[2], '+inf')
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[4])
+return remaining
+"""
 
 
 class RedisPresence:
@@ -86,6 +108,7 @@ class RedisPresence:
         self._url = url
         self._redis_module = redis_asyncio
         self._clients: dict[int, object] = {}
+        self._scripts: dict[int, dict[str, object]] = {}
 
     def _client(self):
         # One client per event loop: redis-py connections are bound to the loop they start on.
@@ -108,31 +131,36 @@ class RedisPresence:
         return f"attendance:seen:{user_id}"
 
     async def add(self, user_id: str, channel: str) -> None:
-        key = self._key(user_id)
+        await self.claim(user_id, channel)
+
+    async def claim(self, user_id: str, channel: str) -> int:
+        """Record a connection; return how many the user had open before it (one round trip)."""
         now = time.time()
-        async with self._client().pipeline(transaction=False) as pipe:
-            pipe.zremrangebyscore(key, "-inf", now)
-            pipe.zadd(key, {channel: now + TTL_SECONDS})
-            pipe.expire(key, TTL_SECONDS * 2)
-            pipe.set(self._seen_key(user_id), repr(now), ex=seen_seconds())
-            await pipe.execute()
+        before = await self._script(_CLAIM)(
+            keys=[self._key(user_id), self._seen_key(user_id)],
+            args=[now, channel, now + TTL_SECONDS, TTL_SECONDS * 2, repr(now), seen_seconds()],
+        )
+        return int(before)
 
     async def refresh(self, user_id: str, channel: str) -> None:
         await self.add(user_id, channel)
 
     async def remove(self, user_id: str, channel: str) -> bool:
-        key = self._key(user_id)
         now = time.time()
-        async with self._client().pipeline(transaction=False) as pipe:
-            pipe.zrem(key, channel)
-            pipe.zcount(key, now, "+inf")
-            pipe.set(self._seen_key(user_id), repr(now), ex=seen_seconds())
-            _, remaining, _ = await pipe.execute()
-        return remaining > 0
+        remaining = await self._script(_REMOVE)(
+            keys=[self._key(user_id), self._seen_key(user_id)], args=[channel, now, repr(now), seen_seconds()]
+        )
+        return int(remaining) > 0
 
-    async def count(self, user_id: str) -> int:
-        """Count a user's open connections on every worker (a killed worker's until they expire)."""
-        return int(await self._client().zcount(self._key(user_id), time.time(), "+inf"))
+    def _script(self, source: str):
+        # A script runs as one command: a handshake's presence costs the client one command to
+        # send and one reply to read, where a pipeline of five costs five of each.
+        client = self._client()
+        scripts = self._scripts.setdefault(id(client), {})
+        script = scripts.get(source)
+        if script is None:
+            script = scripts[source] = client.register_script(source)
+        return script
 
     async def online(self, user_ids: list[str]) -> set[str]:
         if not user_ids:
@@ -163,13 +191,33 @@ def get_presence() -> MemoryPresence | RedisPresence:
     return _presence
 
 
-async def connected(*, user, channel: str, classes: dict[str, str]) -> None:
-    """Record a new connection; tell the teachers when a student came online."""
+async def claim(*, user, channel: str) -> int:
+    """Record a connection being opened; return how many the user had open before it.
+
+    One Redis round trip for both the per-user cap's count and the entry. A connection that is
+    then refused must be released. When presence cannot be written it counts 0 (the cap fails open).
+    """
     try:
-        await get_presence().add(str(user.pk), channel)
-        await _announce(user=user, classes=classes, online=True)
+        return await get_presence().claim(str(user.pk), channel)
     except Exception:
         logger.warning("Presence update failed on connect", exc_info=True)
+        return 0
+
+
+async def release(*, user, channel: str) -> None:
+    """Forget a connection that was claimed but refused (nobody was told it came online)."""
+    try:
+        await get_presence().remove(str(user.pk), channel)
+    except Exception:
+        logger.warning("Presence update failed on a refused connect", exc_info=True)
+
+
+async def connected(*, user, classes: dict[str, str]) -> None:
+    """Tell the teachers that a student came online (the connection was claimed, then accepted)."""
+    try:
+        await _announce(user=user, classes=classes, online=True)
+    except Exception:
+        logger.warning("Presence announcement failed on connect", exc_info=True)
 
 
 async def disconnected(*, user, channel: str, classes: dict[str, str]) -> None:
@@ -179,15 +227,6 @@ async def disconnected(*, user, channel: str, classes: dict[str, str]) -> None:
             await _announce(user=user, classes=classes, online=False)
     except Exception:
         logger.warning("Presence update failed on disconnect", exc_info=True)
-
-
-async def connections(*, user) -> int:
-    """Count the user's open connections; 0 when presence cannot be read (the cap fails open)."""
-    try:
-        return await get_presence().count(str(user.pk))
-    except Exception:
-        logger.warning("Presence count failed on connect", exc_info=True)
-        return 0
 
 
 async def heartbeat(*, user_id: str, channel: str) -> None:

@@ -1,6 +1,7 @@
 """Class and roster reads, with the contract's 404/403 rules."""
 
 import pytest
+from django.utils import timezone
 
 from classes import selectors
 from core.errors import ApplicationError, Messages
@@ -82,3 +83,23 @@ def test_students_all_skips_teachers_and_deactivated_students(teacher, student):
     factories.make_student(is_active=False)
 
     assert selectors.students_all() == [student]
+
+
+def test_memberships_of_many_users_at_once_match_each_ones_own(teacher, student):
+    # Every handshake of a connect storm is answered from this one lookup.
+    other_teacher = factories.make_teacher()
+    loner = factories.make_student()
+    mine = factories.make_class(teacher=teacher, students=[student])
+    theirs = factories.make_class(teacher=other_teacher, students=[student])
+    gone = factories.make_class(teacher=teacher, students=[student])
+    gone.archived_at = timezone.now()
+    gone.save()
+
+    found = selectors.memberships_of([teacher, student, other_teacher, loner])
+
+    assert found[student.pk] == {str(mine.pk): str(teacher.pk), str(theirs.pk): str(other_teacher.pk)}
+    assert found[teacher.pk] == {str(mine.pk): str(teacher.pk)}
+    assert found[other_teacher.pk] == {str(theirs.pk): str(other_teacher.pk)}
+    assert found[loner.pk] == {}
+    for user in (teacher, student, other_teacher, loner):
+        assert found[user.pk] == selectors.memberships(user=user)

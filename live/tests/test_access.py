@@ -284,7 +284,7 @@ async def test_a_database_failure_while_authenticating_is_try_again_not_a_500(wo
     def broken(raw):
         raise DatabaseError("database is locked")
 
-    monkeypatch.setattr("live.auth.access_from_token", broken)
+    monkeypatch.setattr("live.auth.active_users", broken)
     client = await connect(world["alice"])
     await client.error(Messages.WS_UNAVAILABLE)
     assert await client.closed() == protocol.CLOSE_TRY_AGAIN

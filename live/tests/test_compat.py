@@ -1,11 +1,13 @@
 """One test per reliance on a library's internals (live.compat): each fails loudly when the
 pinned library no longer does what the patch relies on."""
 
+import asyncio
 import inspect
 import socket
 
 import pytest
 from channels.consumer import AsyncConsumer
+from channels.exceptions import StopConsumer
 from channels.layers import InMemoryChannelLayer
 
 from live import compat
@@ -167,6 +169,46 @@ async def test_every_channel_layer_message_goes_through_dispatch(monkeypatch):
     assert (handled, hops) == (["live.frame"], [])  # no database hop for a broadcast
     await Consumer().dispatch({"type": "live.other"})
     assert (handled, hops) == (["live.frame", "live.other"], [1])  # Channels' own path for the rest
+
+
+async def test_a_consumer_without_a_channel_runs_as_channels_would_and_takes_its_inbox_in_turn():
+    from channels.layers import get_channel_layer
+
+    source = inspect.getsource(AsyncConsumer.__call__)
+    # What WithoutChannel does in its place: the same attributes, the same dispatch loop.
+    for line in (
+        "self.scope = scope",
+        "self.channel_layer = get_channel_layer(self.channel_layer_alias)",
+        "self.channel_name = await self.channel_layer.new_channel()",
+        "self.base_send = send",
+        "await await_many_dispatch(",
+        "except StopConsumer:",
+    ):
+        assert line in source, line
+    handled: list[str] = []
+    received = asyncio.Queue()
+
+    class Consumer(compat.WithoutChannel, compat.DirectDispatch, AsyncConsumer):
+        direct_types = frozenset({"websocket.connect", "live.one", "live.stop"})
+
+        async def websocket_connect(self, message):
+            handled.append("connect")
+            self.inbox.put_nowait({"type": "live.one"})
+
+        async def live_one(self, message):
+            handled.append("one")
+            await received.put({"type": "live.stop"})
+
+        async def live_stop(self, message):
+            handled.append("stop")
+            raise StopConsumer
+
+    consumer = Consumer()
+    await received.put({"type": "websocket.connect"})
+    await asyncio.wait_for(consumer.run_without_channel({"type": "websocket"}, received.get, None), 2)
+    assert handled == ["connect", "one", "stop"]
+    assert consumer.channel_layer is get_channel_layer()
+    assert consumer.channel_name.startswith("socket.")
 
 
 def test_the_pubsub_loop_layer_uses_shards_as_resubscribing_shard_serves_them():

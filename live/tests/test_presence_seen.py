@@ -42,3 +42,14 @@ async def test_the_memory_store_forgets_after_a_session_could_have_run(monkeypat
     assert await store.seen("7") is None
     await store.add("8", "channel-b")  # the next connection prunes what is too old
     assert "7" not in store._seen
+
+
+async def test_a_claim_counts_the_users_other_open_connections_and_a_removal_what_is_left(store):
+    # The per-user socket cap is checked against `claim`'s count, taken with the entry itself.
+    assert await store.claim("claim-8", "channel-a") == 0
+    assert await store.claim("claim-8", "channel-b") == 1
+    assert await store.claim("claim-9", "channel-c") == 0
+    assert await store.online(["claim-8", "claim-9", "claim-10"]) == {"claim-8", "claim-9"}
+    assert await store.remove("claim-8", "channel-a") is True
+    assert await store.remove("claim-8", "channel-b") is False
+    assert await store.online(["claim-8", "claim-9"]) == {"claim-9"}
