@@ -237,6 +237,15 @@ class ResubscribingRedisPubSubLayer(RedisPubSubChannelLayer):
             layer._shards = [ResubscribingShard(shard.host, layer) for shard in layer._shards]
         return layer
 
+    def carrying(self) -> bool:
+        """Whether this process's subscriptions are live (False while a lost connection is being replaced).
+
+        A socket that joins only groups the process already carries asks Redis nothing, so the
+        handshake asks this instead: a socket opened now would miss what is published before
+        the subscriptions are back.
+        """
+        return not any(shard.lost for shard in self._get_layer()._shards)
+
     async def new_channel(self, prefix: str = "specific.") -> str:
         """Return a new channel of this process, subscribed now or as soon as Redis answers."""
         layer = self._get_layer()

@@ -118,6 +118,8 @@ class LiveConnection(WithoutChannel, DirectDispatch, AsyncWebsocketConsumer):
 
     async def _join(self, user) -> tuple[str, int] | None:
         """Join the user's groups; return (message, close code) when the socket is refused instead."""
+        if not getattr(self.channel_layer, "carrying", lambda: True)():
+            raise ConnectionError("the channel layer is reconnecting to Redis")
         if await presence.claim(user=user, channel=self.channel_name) >= settings.WS_MAX_SOCKETS_PER_USER:
             await presence.release(user=user, channel=self.channel_name)
             logger.warning("Refused a socket of user %s: %s open already", user.pk, settings.WS_MAX_SOCKETS_PER_USER)

@@ -195,13 +195,10 @@ async def claim(*, user, channel: str) -> int:
     """Record a connection being opened; return how many the user had open before it.
 
     One Redis round trip for both the per-user cap's count and the entry. A connection that is
-    then refused must be released. When presence cannot be written it counts 0 (the cap fails open).
+    then refused must be released. A failure is raised: presence shares Redis with the channel
+    layer, and a handshake that cannot reach it is answered "try again" (live.connection).
     """
-    try:
-        return await get_presence().claim(str(user.pk), channel)
-    except Exception:
-        logger.warning("Presence update failed on connect", exc_info=True)
-        return 0
+    return await get_presence().claim(str(user.pk), channel)
 
 
 async def release(*, user, channel: str) -> None:

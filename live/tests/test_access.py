@@ -330,7 +330,8 @@ async def test_try_again_is_answered_at_once_even_when_leaving_the_groups_hangs(
 async def test_a_channel_layer_that_hangs_is_try_again_and_leaves_no_group(world, monkeypatch):
     from channels.layers import get_channel_layer
 
-    from live.fanout import LocalFanout
+    from live import presence
+    from live.fanout import LocalFanout, local_fanout
 
     async def hanging_join(self, group, member):
         await asyncio.Event().wait()
@@ -339,5 +340,11 @@ async def test_a_channel_layer_that_hangs_is_try_again_and_leaves_no_group(world
     client = await connect(world["alice"])
     await client.error(Messages.WS_UNAVAILABLE)
     assert await client.closed() == protocol.CLOSE_TRY_AGAIN
-    # The groups are left in the background, within the same bound.
-    assert await eventually(lambda: not get_channel_layer().groups.get(f"user.{world['alice'].pk}"))
+    # The groups are left, and the presence entry released, in the background within the same bound.
+    alice = str(world["alice"].pk)
+    assert await eventually(lambda: not local_fanout(get_channel_layer()).members.get(f"user.{alice}"))
+    for _ in range(300):
+        if not await presence.online_among([alice]):
+            break
+        await asyncio.sleep(0.01)
+    assert await presence.online_among([alice]) == []

@@ -459,16 +459,52 @@ async def test_a_multibyte_frame_within_the_limit_is_handled(world):
 async def test_a_connect_that_fails_leaves_no_group_behind(world, monkeypatch):
     from channels.layers import get_channel_layer
 
-    from live.fanout import LocalFanout
+    from live import presence
+    from live.fanout import LocalFanout, local_fanout
 
-    async def broken_join(self, group, member):
-        raise ConnectionError("layer went away")
+    join = LocalFanout.join
 
-    monkeypatch.setattr(LocalFanout, "join", broken_join)
+    async def class_join_breaks(self, group, member):
+        if group.startswith("class."):  # the user's group is joined first, then this fails
+            raise ConnectionError("layer went away")
+        await join(self, group, member)
+
+    monkeypatch.setattr(LocalFanout, "join", class_join_breaks)
     client = await connect(world["alice"])
     await client.error(Messages.WS_UNAVAILABLE)
     assert await client.closed() == 4013
-    assert await eventually(lambda: not get_channel_layer().groups.get(f"user.{world['alice'].pk}"))
+    alice = str(world["alice"].pk)
+    assert await eventually(lambda: not local_fanout(get_channel_layer()).members.get(f"user.{alice}"))
+    assert await presence.online_among([alice]) == []  # and it was never counted as online
+
+
+async def test_a_handshake_while_the_channel_layer_reconnects_is_try_again(world, monkeypatch):
+    # A socket of a class the worker already carries asks Redis nothing to join; it must still
+    # not open while the worker's subscriptions are down, or it would miss what is sent meanwhile.
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    monkeypatch.setattr(layer, "carrying", lambda: False, raising=False)
+    client = await connect(world["alice"])
+    await client.error(Messages.WS_UNAVAILABLE)
+    assert await client.closed() == 4013
+    monkeypatch.setattr(layer, "carrying", lambda: True)
+    client = await connect(world["alice"])
+    await client.send("PING", {})
+    await client.expect("PONG")
+    await client.close()
+
+
+async def test_a_handshake_that_cannot_record_presence_is_try_again(world, monkeypatch):
+    from live import presence
+
+    async def broken(self, user_id, channel):
+        raise ConnectionError("Redis is unavailable")
+
+    monkeypatch.setattr(type(presence.get_presence()), "claim", broken)
+    client = await connect(world["alice"])
+    await client.error(Messages.WS_UNAVAILABLE)
+    assert await client.closed() == 4013
 
 
 async def test_ping_is_answered_with_pong_to_the_sender_only(world):
