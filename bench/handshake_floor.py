@@ -10,7 +10,7 @@ framework itself takes, so the project's figure can be read against it:
 
 - **reference**: bench/school_reference.py, as in `make bench-school`;
 - **Daphne + Channels, nothing else**: the project's launcher options (listen backlog, Twisted's
-  direct sends, quiet autobahn) serving a Channels consumer that accepts every socket at once:
+  direct sends, quiet autobahn, the calmer GC) serving a Channels consumer that accepts every socket at once:
   no token check, no database, no channel layer, no presence;
 - **project**: one production worker (attendance_project.serve, `DEBUG` off, a private Redis,
   its own SQLite file) with seeded classes; every socket's token checked, its groups joined.
@@ -68,11 +68,13 @@ def serve(argv: list[str]) -> None:
     """Daphne's command line with the launcher options of attendance_project.serve."""
     from daphne import cli
 
+    from attendance_project.serve import tune_gc
     from live.compat import listen_backlog, quiet_autobahn, send_at_once
 
     listen_backlog(1024)
     send_at_once()
     quiet_autobahn()
+    tune_gc()
     sys.argv = ["daphne", *argv]
     cli.CommandLineInterface.entrypoint()
 
