@@ -207,17 +207,19 @@ class LiveConsumer(LiveConnection):
         """Take a message for this socket from the process's fan-out (live.fanout.LocalFanout).
 
         A frame goes to the client at once (extension events only to clients that opted in);
-        anything else waits its turn in the inbox (live.connection.LiveConnection._run).
+        anything else waits its turn in the inbox (live.compat.WithoutChannel).
         """
         if message["type"] != broadcast.FRAME:
             self.inbox.put_nowait(message)
             return
         if message.get("extension") and not self.membership.opted_in:
             return
+        texts = message["texts"] if "texts" in message else (message["text"],)
         if not self.accepted:
-            self.pending.append(message["text"])
+            self.pending.extend(texts)
             return
-        await self.base_send({"type": "websocket.send", "text": message["text"]})
+        for text in texts:
+            await self.base_send({"type": "websocket.send", "text": text})
 
     async def live_sessions(self, message: dict) -> None:
         """A session of one of the user's classes started or finished: look the sessions up again."""

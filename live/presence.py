@@ -13,9 +13,11 @@ import logging
 import time
 
 from django.conf import settings
+from redis import exceptions as redis_errors
 
 from accounts.models import Role
 from live import broadcast
+from live.batching import batch_of
 
 logger = logging.getLogger("attendance.ws")
 
@@ -57,6 +59,10 @@ class MemoryPresence:
         before = len(self._channels.get(user_id, ()))
         await self.add(user_id, channel)
         return before
+
+    async def claim_many(self, claims: list[tuple[str, str]]) -> dict[str, int]:
+        """`claim` each (user, channel) in turn; return {channel: how many its user had open before}."""
+        return {channel: await self.claim(user_id, channel) for user_id, channel in claims}
 
     async def remove(self, user_id: str, channel: str) -> bool:
         """Forget a connection; return whether the user is still online elsewhere."""
@@ -142,6 +148,23 @@ class RedisPresence:
         )
         return int(before)
 
+    async def claim_many(self, claims: list[tuple[str, str]]) -> dict[str, int]:
+        """`claim` each (user, channel) in turn, in one round trip: {channel: how many its user had open before}."""
+        script = self._script(_CLAIM)
+        now = time.time()
+        async with self._client().pipeline(transaction=False) as pipe:
+            for user_id, channel in claims:
+                args = [now, channel, now + TTL_SECONDS, TTL_SECONDS * 2, repr(now), seen_seconds()]
+                pipe.evalsha(script.sha, 2, self._key(user_id), self._seen_key(user_id), *args)
+            results = await pipe.execute(raise_on_error=False)
+        if any(isinstance(result, redis_errors.NoScriptError) for result in results):
+            # Redis restarted and forgot the script: load it, and claim again one at a time.
+            return {channel: await self.claim(user_id, channel) for user_id, channel in claims}
+        for result in results:
+            if isinstance(result, Exception):
+                raise result
+        return {channel: int(before) for (_, channel), before in zip(claims, results, strict=True)}
+
     async def refresh(self, user_id: str, channel: str) -> None:
         await self.add(user_id, channel)
 
@@ -194,11 +217,16 @@ def get_presence() -> MemoryPresence | RedisPresence:
 async def claim(*, user, channel: str) -> int:
     """Record a connection being opened; return how many the user had open before it.
 
-    One Redis round trip for both the per-user cap's count and the entry. A connection that is
+    One Redis command for both the per-user cap's count and the entry, sent in one round trip
+    with those of every handshake that claimed meanwhile (live.batching). A connection that is
     then refused must be released. A failure is raised: presence shares Redis with the channel
     layer, and a handshake that cannot reach it is answered "try again" (live.connection).
     """
-    return await get_presence().claim(str(user.pk), channel)
+    return await batch_of("presence", _claim_many).get(channel, (str(user.pk), channel))
+
+
+async def _claim_many(claims: list[tuple[str, str]]) -> dict[str, int]:
+    return await get_presence().claim_many(claims)
 
 
 async def release(*, user, channel: str) -> None:
@@ -264,4 +292,4 @@ async def _announce(*, user, classes: dict[str, str], online: bool) -> None:
     if user.role != Role.STUDENT:
         return
     for class_id, teacher_id in classes.items():
-        await broadcast.to_user(teacher_id, "PRESENCE", {"classId": class_id, "userId": str(user.pk), "online": online})
+        broadcast.to_user_soon(teacher_id, "PRESENCE", {"classId": class_id, "userId": str(user.pk), "online": online})

@@ -102,3 +102,54 @@ async def test_when_publishing_fails_this_process_sockets_still_have_the_broadca
     monkeypatch.undo()
     assert [json.loads(text)["data"]["n"] for text in member.got] == [1]
     await fanout.leave("class.down", member)
+
+
+class Recorder:
+    """A socket stand-in that records whole messages."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+
+    async def deliver(self, message: dict) -> None:
+        self.messages.append(message)
+
+
+async def test_user_groups_share_one_subscription_and_each_socket_hears_only_its_users():
+    layer = get_channel_layer()
+    fanout = local_fanout(layer)
+    ada, bob = Recorder(), Recorder()
+    await fanout.join(broadcast.user_group("ada"), ada)
+    await fanout.join(broadcast.user_group("bob"), bob)
+    assert list(fanout.carried) == ["users"]  # one subscription for every user of the process
+    await broadcast.to_user_sockets("ada", {"type": broadcast.REVOKED})
+    await broadcast.to_user("bob", "ROSTER_CHANGED", {"classId": "1"})
+    for _ in range(100):
+        if ada.messages and bob.messages:
+            break
+        await asyncio.sleep(0.01)
+    assert [m["type"] for m in ada.messages] == [broadcast.REVOKED]
+    assert [json.loads(m["text"])["event"] for m in bob.messages] == ["ROSTER_CHANGED"]
+    await fanout.leave(broadcast.user_group("ada"), ada)
+    assert list(fanout.carried) == ["users"]  # bob still needs it
+    await fanout.leave(broadcast.user_group("bob"), bob)
+    assert fanout.carried == {}
+
+
+async def test_a_burst_of_presence_for_a_teacher_is_one_message_in_order():
+    layer = get_channel_layer()
+    fanout = local_fanout(layer)
+    teacher, other = Recorder(), Recorder()
+    await fanout.join(broadcast.user_group("t1"), teacher)
+    await fanout.join(broadcast.user_group("t2"), other)
+    for n in range(5):
+        broadcast.to_user_soon("t1", "PRESENCE", {"userId": str(n), "online": True})
+    broadcast.to_user_soon("t2", "PRESENCE", {"userId": "9", "online": False})
+    for _ in range(100):
+        if teacher.messages and other.messages:
+            break
+        await asyncio.sleep(0.01)
+    assert len(teacher.messages) == 1 and teacher.messages[0]["extension"] is True
+    assert [json.loads(text)["data"]["userId"] for text in teacher.messages[0]["texts"]] == ["0", "1", "2", "3", "4"]
+    assert [json.loads(text)["data"]["userId"] for text in other.messages[0]["texts"]] == ["9"]
+    await fanout.leave(broadcast.user_group("t1"), teacher)
+    await fanout.leave(broadcast.user_group("t2"), other)
