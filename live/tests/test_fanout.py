@@ -10,7 +10,7 @@ from channels.layers import get_channel_layer
 from attendance import services
 from live import broadcast
 from live.fanout import LocalFanout, local_fanout
-from live.tests.wsclient import Client
+from live.tests.wsclient import Client, eventually
 from tests.factories import make_class, make_student, make_teacher, token_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -123,10 +123,7 @@ async def test_user_groups_share_one_subscription_and_each_socket_hears_only_its
     assert list(fanout.carried) == ["users"]  # one subscription for every user of the process
     await broadcast.to_user_sockets("ada", {"type": broadcast.REVOKED})
     await broadcast.to_user("bob", "ROSTER_CHANGED", {"classId": "1"})
-    for _ in range(100):
-        if ada.messages and bob.messages:
-            break
-        await asyncio.sleep(0.01)
+    assert await eventually(lambda: ada.messages and bob.messages)
     assert [m["type"] for m in ada.messages] == [broadcast.REVOKED]
     assert [json.loads(m["text"])["event"] for m in bob.messages] == ["ROSTER_CHANGED"]
     await fanout.leave(broadcast.user_group("ada"), ada)
@@ -144,10 +141,7 @@ async def test_a_burst_of_presence_for_a_teacher_is_one_message_in_order():
     for n in range(5):
         broadcast.to_user_soon("t1", "PRESENCE", {"userId": str(n), "online": True})
     broadcast.to_user_soon("t2", "PRESENCE", {"userId": "9", "online": False})
-    for _ in range(100):
-        if teacher.messages and other.messages:
-            break
-        await asyncio.sleep(0.01)
+    assert await eventually(lambda: teacher.messages and other.messages)
     assert len(teacher.messages) == 1 and teacher.messages[0]["extension"] is True
     assert [json.loads(text)["data"]["userId"] for text in teacher.messages[0]["texts"]] == ["0", "1", "2", "3", "4"]
     assert [json.loads(text)["data"]["userId"] for text in other.messages[0]["texts"]] == ["9"]
