@@ -42,7 +42,8 @@ class HandshakeGate:
     async def __call__(self, scope, receive, send) -> None:
         turns = self._semaphore()
         try:
-            await asyncio.wait_for(turns.acquire(), settings.WS_HANDSHAKE_QUEUE_SECONDS)
+            async with asyncio.timeout(settings.WS_HANDSHAKE_QUEUE_SECONDS):  # no task per handshake
+                await turns.acquire()
         except TimeoutError:
             logger.warning("Refused a socket that waited %ss for its turn", settings.WS_HANDSHAKE_QUEUE_SECONDS)
             await refuse(receive, send)
