@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from accounts.tokens import issue_tokens, rotate_refresh, user_from_token
+from accounts.tokens import access_claims, active_users, current_user, issue_tokens, rotate_refresh, user_from_token
 from core.errors import Messages
 from tests import factories
 
@@ -269,3 +269,34 @@ def test_a_refresh_whose_use_cannot_be_recorded_is_refused_and_logged(teacher, m
 
     assert rotate_refresh(issue_tokens(teacher)["refresh"]) is None
     assert "Refresh token refused, cannot record its use: ConnectionError: cache unreachable" in caplog.messages
+
+
+# The handshake's split of a token check: claims without the database, users read for many at once.
+
+
+def test_active_users_reads_several_at_once_and_leaves_out_the_deactivated_and_unknown(student):
+    other = factories.make_student()
+    gone = factories.make_student(is_active=False)
+
+    found = active_users([student.pk, other.pk, gone.pk, 999_999])
+
+    assert found == {student.pk: student, other.pk: other}
+    assert found[student.pk].email == student.email and found[student.pk].role == student.role
+    assert active_users([]) == {}
+
+
+def test_claims_name_the_user_and_version_and_only_a_current_version_counts(student):
+    raw = issue_tokens(student)["token"]
+    claims = access_claims(raw)
+    assert claims.key == student.pk and claims.version == student.token_version
+    assert claims.expires_at > datetime.now(UTC).timestamp()
+    assert access_claims(raw.encode()) == claims
+    assert current_user(claims, student) == student
+    assert current_user(claims, None) is None
+    student.token_version += 1
+    assert current_user(claims, student) is None
+
+
+@pytest.mark.parametrize("raw", ["", None, "x" * 4097, "not.a.token", "é".encode()])
+def test_claims_of_anything_but_a_good_access_token_are_none(raw):
+    assert access_claims(raw) is None
