@@ -61,6 +61,8 @@ class HandshakeGate:
                 give_back()
             await send(message)
 
+        answering.__wrapped__ = send  # what lies behind it (live.compat.Wire)
+
         try:
             await self.app(scope, receive, answering)
         finally:

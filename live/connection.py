@@ -19,7 +19,7 @@ from core.errors import Messages
 from live import auth as live_auth
 from live import broadcast, presence, protocol
 from live.batching import batch_of
-from live.compat import DirectDispatch, WithoutChannel
+from live.compat import DirectDispatch, Wire, WithoutChannel
 from live.membership import Membership
 from live.ratelimit import FrameLimiter
 from live.sessions import SenderSessions
@@ -42,6 +42,7 @@ class LiveConnection(WithoutChannel, DirectDispatch, AsyncWebsocketConsumer):
 
     user = None
     access = None
+    wire = None  # the Daphne connection broadcasts are written to directly (live.compat.Wire)
 
     async def __call__(self, scope, receive, send) -> None:
         """Run the connection; a failure before the handshake is answered is "try again", never a 500.
@@ -58,6 +59,10 @@ class LiveConnection(WithoutChannel, DirectDispatch, AsyncWebsocketConsumer):
             if message["type"] in ("websocket.accept", "websocket.close", "websocket.http.response.start"):
                 answered = True
             await send(message)
+
+        send_and_note.__wrapped__ = send
+        # Broadcasts go straight to the connection when it is Daphne's (live.compat.Wire).
+        self.wire = Wire.behind(send)
 
         try:
             await self.run_without_channel(scope, receive, send_and_note)

@@ -16,6 +16,7 @@ from attendance.snapshots import catch_up_sync, roster_of, snapshot_sync
 from classes.selectors import memberships
 from core.errors import ApplicationError, Messages
 from live import broadcast, presence, protocol
+from live.compat import text_frame
 from live.connection import LiveConnection
 from live.ratelimit import Verdict
 from live.sessions import session_gone
@@ -217,6 +218,14 @@ class LiveConsumer(LiveConnection):
         texts = message["texts"] if "texts" in message else (message["text"],)
         if not self.accepted:
             self.pending.extend(texts)
+            return
+        if self.wire is not None and self.wire.plain():
+            # The same message goes to every member: its frames are built once, by the first.
+            frames = message.get("frames")
+            if frames is None:
+                frames = message["frames"] = [text_frame(text) for text in texts]
+            for frame in frames:
+                self.wire.write(frame)
             return
         for text in texts:
             await self.base_send({"type": "websocket.send", "text": text})

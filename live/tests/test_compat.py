@@ -245,3 +245,68 @@ async def test_the_resubscribing_layer_puts_its_shards_in_the_loop_layer():
     channel = await layer.new_channel()
     assert channel.startswith("pspecific.") and channel in loop_layer.channels and channel in shard.wanted
     await layer.flush()
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 65535, 65536, 70000])
+def test_a_ready_made_frame_is_what_a_websocket_client_reads(size):
+    # Parsed by the `websockets` library, a client's own reading of RFC 6455.
+    from websockets.frames import Frame, Opcode
+    from websockets.streams import StreamReader
+
+    text = "é" * (size // 2) + "x" * (size % 2)  # `size` bytes, two-byte characters too
+    assert len(text.encode()) == size
+    reader = StreamReader()
+    reader.feed_data(compat.text_frame(text))
+    parser = Frame.parse(reader.read_exact, mask=False)
+    try:
+        next(parser)
+    except StopIteration as done:
+        frame = done.value
+    else:
+        pytest.fail("the frame was incomplete")
+    assert (frame.opcode, frame.fin, frame.data.decode()) == (Opcode.TEXT, True, text)
+
+
+def test_the_wire_behind_daphnes_send_is_its_autobahn_connection():
+    import functools
+
+    from autobahn.websocket import protocol as autobahn
+    from daphne import server, ws_protocol
+
+    # Daphne hands each application `partial(self.handle_reply, protocol)` as its `send` ...
+    assert "send=partial(self.handle_reply, protocol)" in inspect.getsource(server.Server.create_application)
+    # ... and its WebSocket protocol is autobahn's, with what Wire uses.
+    assert issubclass(ws_protocol.WebSocketProtocol, autobahn.WebSocketProtocol)
+    source = inspect.getsource(autobahn)
+    assert "self.state = WebSocketProtocol.STATE_OPEN" in source and "self._perMessageCompress = None" in source
+    assert list(inspect.signature(autobahn.WebSocketProtocol.sendData).parameters)[:2] == ["self", "data"]
+
+    class Protocol:
+        STATE_OPEN, state, _perMessageCompress = 3, 3, None
+
+        def __init__(self):
+            self.sent = []
+
+        def sendData(self, data):
+            self.sent.append(data)
+
+    class Server:
+        async def handle_reply(self, protocol, message):
+            raise AssertionError("not through ASGI")
+
+    protocol = Protocol()
+    send = functools.partial(Server().handle_reply, protocol)
+
+    async def wrapper(message):
+        await send(message)
+
+    wrapper.__wrapped__ = send
+    wire = compat.Wire.behind(wrapper)
+    assert wire.plain()
+    wire.write(b"frame")
+    protocol.state = 4  # closing: nothing more is written
+    wire.write(b"late")
+    assert protocol.sent == [b"frame"]
+    protocol._perMessageCompress = object()
+    assert not wire.plain()
+    assert compat.Wire.behind(lambda message: None) is None
