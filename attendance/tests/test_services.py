@@ -26,13 +26,14 @@ def students_of(klass):
 
 
 def database_refuses_bulk_create(monkeypatch, reason: str) -> None:
-    """Make every bulk insert of records fail as the database would."""
+    """Make every insert of records (bulk, or a mark's upsert) fail as the database would."""
     from django.db import DatabaseError
 
     def broken(*args, **kwargs):
         raise DatabaseError(reason)
 
     monkeypatch.setattr(AttendanceRecord.objects, "bulk_create", broken)
+    monkeypatch.setattr(services, "_upsert_record", broken)  # a mark's own upsert on SQL
 
 
 def two_sessions(klass):
@@ -385,13 +386,13 @@ def test_a_mark_whose_write_fails_after_the_session_row_update_leaves_nothing(kl
     session = services.session_start(teacher=klass.teacher, klass=klass)
     student = students_of(klass)[0]
     version = AttendanceSession.objects.get(pk=session.pk).version
-    real_write = AttendanceRecord.objects.bulk_create
+    real_write = services._upsert_record
 
     def written_then_lost(*args, **kwargs):
         real_write(*args, **kwargs)  # the record row is written, then the connection drops
         raise DatabaseError("connection lost")
 
-    monkeypatch.setattr(AttendanceRecord.objects, "bulk_create", written_then_lost)
+    monkeypatch.setattr(services, "_upsert_record", written_then_lost)
     with pytest.raises(ApplicationError) as error:
         services.attendance_mark(session=session, student_id=str(student.pk), status="present", by=klass.teacher)
     monkeypatch.undo()
