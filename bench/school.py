@@ -261,6 +261,20 @@ class SchoolRun:
         ]
         sent = sum(len(k) for k in self.keys)
         first = min((s[0] for s in self.sent_at if s), default=begin)
+        # When the slowest 1 % were sent, by second of the marking: a tail that clusters (at the
+        # start, say) has another cause than one spread evenly.
+        timed = sorted(
+            (
+                (done - at, at - first)
+                for sent_list, done_list in zip(self.sent_at, self.done_at, strict=True)
+                for at, done in zip(sent_list, done_list, strict=True)
+                if not math.isnan(done)
+            ),
+            reverse=True,
+        )
+        slowest_at: dict[int, int] = {}
+        for _, offset in timed[: max(1, len(timed) // 100)] if timed else []:
+            slowest_at[int(offset)] = slowest_at.get(int(offset), 0) + 1
         last = max((d for per in self.done_at for d in per if not math.isnan(d)), default=first)
         return {
             "marks_sent": sent,
@@ -268,6 +282,7 @@ class SchoolRun:
             "complete": complete,
             "marks_per_s": round(len(latencies) / (last - first), 1) if last > first else None,
             "deliveries_missing": sum(r for per in self.remaining for r in per),
+            "slowest_1pct_sent_at_s": dict(sorted(slowest_at.items())),
             **latency_stats(latencies),
         }
 
