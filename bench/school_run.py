@@ -180,6 +180,7 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
         "p50_ms": marks.get("p50_ms"),
         "p99_ms": marks.get("p99_ms"),
         "max_ms": marks.get("max_ms"),
+        "slowest_1pct_sent_at_s": marks.get("slowest_1pct_sent_at_s"),
         "marks_per_s": marks.get("marks_per_s"),
         "marks": f"{marks.get('marks_complete')}/{marks.get('marks_sent')}",
         "missing": loss.get("missing"),
