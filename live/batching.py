@@ -43,6 +43,7 @@ class Batch:
         return await future
 
     async def _drain(self) -> None:
+        batch: dict = {}
         try:
             while self.pending:
                 keys = list(self.pending)[: self.max_batch]
@@ -57,8 +58,9 @@ class Batch:
                     _settle(futures, result=values.get(key))
         finally:
             self.task = None
-            # Cancelled with keys still waiting (the loop is closing): they must not wait forever.
-            for _, futures in self.pending.values():
+            # Cancelled (the loop is closing) with a lookup under way or keys still waiting:
+            # their callers must not wait forever. Callers already answered are skipped.
+            for _, futures in [*batch.values(), *self.pending.values()]:
                 _settle(futures, exception=RuntimeError("lookup cancelled"))
             self.pending.clear()
 

@@ -68,3 +68,17 @@ async def test_a_batch_is_bounded():
     batch = Batch(load, max_batch=2)
     assert await asyncio.gather(*(batch.get(key) for key in "abcde")) == [f"value of {key}" for key in "abcde"]
     assert load.calls == [["a", "b"], ["c", "d"], ["e"]]
+
+
+async def test_keys_still_waiting_when_the_lookup_is_cancelled_are_not_left_waiting():
+    load = Loads()
+    batch = Batch(load)
+    first = asyncio.ensure_future(batch.get("a"))
+    await asyncio.sleep(0.01)
+    second = asyncio.ensure_future(batch.get("b"))  # waits for the next lookup
+    await asyncio.sleep(0.01)
+    batch.task.cancel()  # as when the event loop shuts down
+    for caller in (first, second):  # the lookup under way, and the one waiting for the next
+        with pytest.raises(RuntimeError, match="lookup cancelled"):
+            await asyncio.wait_for(caller, 1)
+    assert batch.task is None and not batch.pending
