@@ -114,12 +114,17 @@ class Recorder:
         self.messages.append(message)
 
 
+async def sockets_of(*users: str) -> tuple[LocalFanout, list[Recorder]]:
+    """This process's fan-out, with one recording socket joined to each user's group."""
+    fanout = local_fanout(get_channel_layer())
+    sockets = [Recorder() for _ in users]
+    for user, socket in zip(users, sockets, strict=True):
+        await fanout.join(broadcast.user_group(user), socket)
+    return fanout, sockets
+
+
 async def test_user_groups_share_one_subscription_and_each_socket_hears_only_its_users():
-    layer = get_channel_layer()
-    fanout = local_fanout(layer)
-    ada, bob = Recorder(), Recorder()
-    await fanout.join(broadcast.user_group("ada"), ada)
-    await fanout.join(broadcast.user_group("bob"), bob)
+    fanout, (ada, bob) = await sockets_of("ada", "bob")
     assert list(fanout.carried) == ["users"]  # one subscription for every user of the process
     await broadcast.to_user_sockets("ada", {"type": broadcast.REVOKED})
     await broadcast.to_user("bob", "ROSTER_CHANGED", {"classId": "1"})
@@ -133,11 +138,7 @@ async def test_user_groups_share_one_subscription_and_each_socket_hears_only_its
 
 
 async def test_a_burst_of_presence_for_a_teacher_is_one_message_in_order():
-    layer = get_channel_layer()
-    fanout = local_fanout(layer)
-    teacher, other = Recorder(), Recorder()
-    await fanout.join(broadcast.user_group("t1"), teacher)
-    await fanout.join(broadcast.user_group("t2"), other)
+    fanout, (teacher, other) = await sockets_of("t1", "t2")
     for n in range(5):
         broadcast.to_user_soon("t1", "PRESENCE", {"userId": str(n), "online": True})
     broadcast.to_user_soon("t2", "PRESENCE", {"userId": "9", "online": False})
@@ -147,3 +148,21 @@ async def test_a_burst_of_presence_for_a_teacher_is_one_message_in_order():
     assert [json.loads(text)["data"]["userId"] for text in other.messages[0]["texts"]] == ["9"]
     await fanout.leave(broadcast.user_group("t1"), teacher)
     await fanout.leave(broadcast.user_group("t2"), other)
+
+
+async def test_a_burst_that_cannot_be_published_is_dropped_and_the_next_one_goes_out(monkeypatch, caplog):
+    fanout, (teacher,) = await sockets_of("t3")
+    layer = get_channel_layer()
+    send = layer.group_send
+
+    async def redis_down(group, message):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(layer, "group_send", redis_down)
+    broadcast.to_user_soon("t3", "PRESENCE", {"userId": "1", "online": True})
+    assert await eventually(lambda: "Broadcast to user.t3 failed" in caplog.text)
+    monkeypatch.setattr(layer, "group_send", send)
+    broadcast.to_user_soon("t3", "PRESENCE", {"userId": "2", "online": True})
+    assert await eventually(lambda: teacher.messages)
+    assert [json.loads(text)["data"]["userId"] for text in teacher.messages[0]["texts"]] == ["2"]
+    await fanout.leave(broadcast.user_group("t3"), teacher)
