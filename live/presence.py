@@ -10,6 +10,7 @@ a check-in can tell whether the student's live page was open during the session.
 
 import asyncio
 import logging
+import random
 import time
 
 from django.conf import settings
@@ -50,9 +51,6 @@ class MemoryPresence:
     async def add(self, user_id: str, channel: str) -> None:
         self._channels.setdefault(user_id, set()).add(channel)
         self._saw(user_id)
-
-    async def refresh(self, user_id: str, channel: str) -> None:
-        await self.add(user_id, channel)
 
     async def claim(self, user_id: str, channel: str) -> int:
         """Record a connection; return how many the user had open before it."""
@@ -165,9 +163,6 @@ class RedisPresence:
                 raise result
         return {channel: int(before) for (_, channel), before in zip(claims, results, strict=True)}
 
-    async def refresh(self, user_id: str, channel: str) -> None:
-        await self.add(user_id, channel)
-
     async def remove(self, user_id: str, channel: str) -> bool:
         now = time.time()
         remaining = await self._script(_REMOVE)(
@@ -255,11 +250,19 @@ async def disconnected(*, user, channel: str, classes: dict[str, str]) -> None:
 
 
 async def heartbeat(*, user_id: str, channel: str) -> None:
-    """Keep a connection's entry from expiring, until cancelled."""
+    """Keep a connection's entry from expiring, until cancelled.
+
+    The first refresh falls at a random moment in the second half of the interval: the sockets of
+    a connect storm would otherwise all refresh in the same second, every HEARTBEAT_SECONDS, in
+    the middle of the marking. Refreshes that do fall due together go to Redis in one round trip,
+    with any claims of the moment (the same batch as `claim`).
+    """
+    delay = HEARTBEAT_SECONDS * random.uniform(0.5, 1.0)
     while True:
-        await asyncio.sleep(HEARTBEAT_SECONDS)
+        await asyncio.sleep(delay)
+        delay = HEARTBEAT_SECONDS
         try:
-            await get_presence().refresh(user_id, channel)
+            await batch_of("presence", _claim_many).get(channel, (user_id, channel))
         except Exception:
             logger.warning("Presence heartbeat failed", exc_info=True)
 

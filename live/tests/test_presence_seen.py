@@ -1,5 +1,6 @@
 """When a user last had a live page open: what a check-in asks to flag "page not open this session"."""
 
+import asyncio
 import time
 import uuid
 
@@ -77,3 +78,79 @@ async def test_claims_after_redis_forgot_the_script_still_work():
     await store._client().script_flush()  # as after a Redis restart
     assert await store.claim_many([(THIRTY, "b"), (THIRTY_ONE, "c")]) == {"b": 1, "c": 0}
     assert await store.remove(THIRTY, "a") is True
+
+
+# Heartbeats ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def refreshes(store, monkeypatch):
+    """Every round trip of claims and refreshes: (seconds since the fixture started, its claims)."""
+    started = time.monotonic()
+    calls = []
+    claim_many = store.claim_many
+
+    async def recording(claims):
+        calls.append((time.monotonic() - started, list(claims)))
+        return await claim_many(claims)
+
+    monkeypatch.setattr(store, "claim_many", recording)
+    return calls
+
+
+async def run_heartbeats(channels: list[str], *, user_id: str, seconds: float) -> None:
+    tasks = [asyncio.ensure_future(presence.heartbeat(user_id=user_id, channel=channel)) for channel in channels]
+    await asyncio.sleep(seconds)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_a_storms_heartbeats_first_fall_due_spread_over_the_second_half_of_the_interval(
+    store, refreshes, monkeypatch
+):
+    # Sockets that connected in the same second must not all refresh in the same second later.
+    monkeypatch.setattr(presence, "HEARTBEAT_SECONDS", 0.4)
+    channels = [f"storm-{n}" for n in range(20)]
+    await run_heartbeats(channels, user_id=f"beat-{RUN}", seconds=0.45)
+    refreshed = [channel for _, claims in refreshes for _, channel in claims]
+    assert sorted(refreshed) == sorted(channels)  # each once, none lost
+    assert all(0.19 <= moment <= 0.45 for moment, _ in refreshes)
+    assert len(refreshes) > 1
+
+
+async def test_heartbeats_that_fall_due_together_go_in_one_round_trip(store, refreshes, monkeypatch):
+    monkeypatch.setattr(presence, "HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setattr(presence.random, "uniform", lambda low, high: high)  # all due at once
+    channels = [f"herd-{n}" for n in range(10)]
+    await run_heartbeats(channels, user_id=f"herd-{RUN}", seconds=0.08)
+    assert [sorted(channel for _, channel in claims) for _, claims in refreshes] == [sorted(channels)]
+
+
+@pytest.mark.redis
+async def test_a_heartbeat_keeps_an_open_connection_online_past_the_entrys_lifetime(monkeypatch):
+    store = presence.RedisPresence(require_redis())
+    monkeypatch.setattr(presence, "_presence", store)
+    monkeypatch.setattr(presence, "TTL_SECONDS", 1)  # whole seconds: Redis expiries are integers
+    monkeypatch.setattr(presence, "HEARTBEAT_SECONDS", 0.3)
+    kept, dropped = f"kept-{RUN}", f"dropped-{RUN}"
+    await store.claim_many([(kept, "beating"), (dropped, "silent")])
+    await run_heartbeats(["beating"], user_id=kept, seconds=1.5)
+    assert await store.online([kept, dropped]) == {kept}
+
+
+async def test_a_failed_heartbeat_is_tried_again_at_the_next_one(store, monkeypatch, caplog):
+    monkeypatch.setattr(presence, "HEARTBEAT_SECONDS", 0.05)
+    monkeypatch.setattr(presence.random, "uniform", lambda low, high: high)
+    calls = []
+
+    async def flaky(claims):
+        calls.append(claims)
+        if len(calls) == 1:
+            raise ConnectionError("Redis went away")
+        return {channel: 0 for _, channel in claims}
+
+    monkeypatch.setattr(store, "claim_many", flaky)
+    await run_heartbeats(["flaky"], user_id=f"flaky-{RUN}", seconds=0.13)
+    assert len(calls) == 2
+    assert "Presence heartbeat failed" in caplog.text
