@@ -14,6 +14,7 @@ import time
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from accounts.models import Role
 from classes.selectors import memberships_of
 from core.errors import Messages
 from live import auth as live_auth
@@ -118,6 +119,8 @@ class LiveConnection(WithoutChannel, DirectDispatch, AsyncWebsocketConsumer):
         self.user = user
         await presence.connected(user=user, classes=self.membership.classes)
         self.heartbeat = asyncio.ensure_future(presence.heartbeat(user_id=str(user.pk), channel=self.channel_name))
+        if user.role == Role.TEACHER:
+            self.sessions.warm()
         if self.access.expires_at is not None:
             self.expiry = asyncio.ensure_future(self._close_at(self.access.expires_at))
 
@@ -163,6 +166,7 @@ class LiveConnection(WithoutChannel, DirectDispatch, AsyncWebsocketConsumer):
         for task in (self.heartbeat, self.expiry):
             if task is not None:
                 task.cancel()
+        self.sessions.forget()
         await self.membership.leave(str(self.user.pk))
         await presence.disconnected(user=self.user, channel=self.channel_name, classes=self.membership.classes)
 

@@ -1,8 +1,13 @@
 """The running sessions a socket's events go to, kept between frames."""
 
+import asyncio
+import logging
+
 from attendance.selectors import pick_session, sessions_active_for
 from core.errors import ApplicationError, Messages
 from live.threads import in_thread
+
+logger = logging.getLogger("attendance.ws")
 
 
 class SenderSessions:
@@ -10,31 +15,57 @@ class SenderSessions:
 
     A teacher marking a class would otherwise pay a lookup per frame (the user's classes, then
     their running sessions) before the write itself. The list is kept from the first event on
-    and dropped when the domain announces that a session of one of the user's classes started
-    or finished (live.receivers sends the user's sockets `live.sessions`), and when a write
-    finds that the session it was given is no longer running (then the event is retried once
-    on a fresh list). An empty list is never kept, and an error is never answered from the kept
-    list: those always come from a fresh lookup.
+    (for a teacher, from the moment the socket opens: `warm`) and dropped when the domain
+    announces that a session of one of the user's classes started or finished (live.receivers
+    sends the user's sockets `live.sessions`), and when a write finds that the session it was
+    given is no longer running (then the event is retried once on a fresh list). An empty list
+    is never kept, and an error is never answered from the kept list: those always come from a
+    fresh lookup.
     """
 
     def __init__(self, user) -> None:
         self.user = user
         self.sessions: list | None = None
+        self.warming: asyncio.Future | None = None
+
+    def warm(self) -> None:
+        """Start the lookup now (a teacher's socket, once open), so that the first mark need not wait for it.
+
+        At 9:00 every teacher's first mark would otherwise pay the lookup on top of its write, at
+        the moment all of them start marking. The list found is used as a kept one: whatever it
+        cannot answer is looked up again when the event comes.
+        """
+        if self.warming is None and self.sessions is None:
+            self.warming = asyncio.ensure_future(self._lookup())
 
     async def pick(self, class_id: object = None, *, fresh: bool = False):
         """Return the running session an event is about (the contract's multi-session rule)."""
+        warming, self.warming = self.warming, None
+        if warming is not None and fresh:
+            warming.cancel()
+        elif warming is not None:
+            try:
+                self.sessions = await warming or None
+            except Exception:
+                logger.warning("Looking up a socket's sessions ahead failed; looking again", exc_info=True)
         if self.sessions and not fresh:
             try:
                 return pick_session(self.sessions, class_id=class_id)
             except ApplicationError:
                 pass  # maybe only the kept list is out of date: look again
-        sessions = await in_thread(sessions_active_for)(user=self.user)
+        sessions = await self._lookup()
         self.sessions = sessions or None
         return pick_session(sessions, class_id=class_id)
 
+    async def _lookup(self) -> list:
+        return await in_thread(sessions_active_for)(user=self.user)
+
     def forget(self) -> None:
-        """Drop the kept list: the next event looks the sessions up again."""
+        """Drop the kept list (and a lookup ahead still under way): the next event looks again."""
         self.sessions = None
+        if self.warming is not None:
+            self.warming.cancel()
+            self.warming = None
 
 
 def session_gone(exc: ApplicationError) -> bool:

@@ -1,5 +1,7 @@
 """A teacher socket keeps its running sessions between frames; what changes them elsewhere still counts."""
 
+import asyncio
+
 import pytest
 from asgiref.sync import sync_to_async
 
@@ -89,3 +91,82 @@ async def test_errors_of_a_kept_session_still_reach_the_sender_only(room):
     await alice.nothing()
     for client in (teacher, alice):
         await client.close()
+
+
+# Looked up ahead: a teacher's socket finds its sessions as it opens ------------------------
+
+
+@pytest.fixture
+def lookups(monkeypatch):
+    """Count the sessions lookups of teacher sockets."""
+    import live.sessions
+
+    calls = []
+    real = live.sessions.sessions_active_for
+
+    def counting(*, user):
+        calls.append(user.pk)
+        return real(user=user)
+
+    monkeypatch.setattr(live.sessions, "sessions_active_for", counting)
+    return calls
+
+
+async def settle(lookups: list, count: int) -> None:
+    for _ in range(100):
+        if len(lookups) >= count:
+            return
+        await asyncio.sleep(0.01)
+
+
+async def test_a_teachers_sessions_are_looked_up_as_the_socket_opens_not_at_the_first_mark(room, lookups):
+    teacher = await connect(room["teacher"])
+    await settle(lookups, 1)
+    assert lookups == [room["teacher"].pk]  # before any frame was sent
+    await mark(teacher, room["alice"])
+    await teacher.expect("ATTENDANCE_MARKED", sessionId=str(room["session"].pk), seq=1)
+    await mark(teacher, room["bob"])
+    await teacher.expect("ATTENDANCE_MARKED", studentId=str(room["bob"].pk), seq=2)
+    assert lookups == [room["teacher"].pk]
+    await teacher.close()
+
+
+async def test_a_student_socket_looks_nothing_up_ahead(room, lookups):
+    alice = await connect(room["alice"])
+    await alice.nothing()
+    assert lookups == []
+    await alice.close()
+
+
+async def test_a_session_started_after_the_socket_opened_takes_the_first_mark(room, lookups, monkeypatch):
+    import live.receivers
+
+    # The start's announcement is lost (another worker's, say): only the lookup at the mark can see it.
+    monkeypatch.setattr(live.receivers, "_sessions_changed", lambda session: None)
+    teacher = await connect(room["teacher"])
+    await settle(lookups, 1)
+    other = await sync_to_async(services.session_start)(teacher=room["teacher"], klass=room["other"])
+    await mark(teacher, room["bob"], classId=str(room["other"].pk))
+    await teacher.expect("ATTENDANCE_MARKED", sessionId=str(other.pk), classId=str(room["other"].pk))
+    await teacher.close()
+
+
+async def test_a_lookup_ahead_that_fails_leaves_the_first_mark_to_look_again(room, lookups, monkeypatch, caplog):
+    import live.sessions
+
+    counting = live.sessions.sessions_active_for
+    failures = []
+
+    def failing_once(*, user):
+        if not failures:
+            failures.append(user.pk)
+            raise ConnectionError("database restarting")
+        return counting(user=user)
+
+    monkeypatch.setattr(live.sessions, "sessions_active_for", failing_once)
+    teacher = await connect(room["teacher"])
+    await mark(teacher, room["alice"])
+    await teacher.expect("ATTENDANCE_MARKED", sessionId=str(room["session"].pk))
+    assert failures == [room["teacher"].pk]
+    assert "Looking up a socket's sessions ahead failed" in caplog.text
+    await teacher.close()
