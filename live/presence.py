@@ -72,6 +72,10 @@ class MemoryPresence:
             return False
         return True
 
+    async def remove_many(self, removals: list[tuple[str, str]]) -> dict[str, bool]:
+        """`remove` each (user, channel) in turn; return {channel: whether its user is still online}."""
+        return {channel: await self.remove(user_id, channel) for user_id, channel in removals}
+
     async def online(self, user_ids: list[str]) -> set[str]:
         return {user_id for user_id in user_ids if self._channels.get(user_id)}
 
@@ -139,36 +143,53 @@ class RedisPresence:
 
     async def claim(self, user_id: str, channel: str) -> int:
         """Record a connection; return how many the user had open before it (one round trip)."""
-        now = time.time()
-        before = await self._script(_CLAIM)(
-            keys=[self._key(user_id), self._seen_key(user_id)],
-            args=[now, channel, now + TTL_SECONDS, TTL_SECONDS * 2, repr(now), seen_seconds()],
-        )
-        return int(before)
+        return (await self.claim_many([(user_id, channel)]))[channel]
 
     async def claim_many(self, claims: list[tuple[str, str]]) -> dict[str, int]:
         """`claim` each (user, channel) in turn, in one round trip: {channel: how many its user had open before}."""
-        script = self._script(_CLAIM)
         now = time.time()
-        async with self._client().pipeline(transaction=False) as pipe:
-            for user_id, channel in claims:
-                args = [now, channel, now + TTL_SECONDS, TTL_SECONDS * 2, repr(now), seen_seconds()]
-                pipe.evalsha(script.sha, 2, self._key(user_id), self._seen_key(user_id), *args)
-            results = await pipe.execute(raise_on_error=False)
-        if any(isinstance(result, redis_errors.NoScriptError) for result in results):
-            # Redis restarted and forgot the script: load it, and claim again one at a time.
-            return {channel: await self.claim(user_id, channel) for user_id, channel in claims}
-        for result in results:
-            if isinstance(result, Exception):
-                raise result
+        calls = [
+            (
+                [self._key(user_id), self._seen_key(user_id)],
+                [now, channel, now + TTL_SECONDS, TTL_SECONDS * 2, repr(now), seen_seconds()],
+            )
+            for user_id, channel in claims
+        ]
+        results = await self._run_many(_CLAIM, calls)
         return {channel: int(before) for (_, channel), before in zip(claims, results, strict=True)}
 
     async def remove(self, user_id: str, channel: str) -> bool:
+        """Forget a connection; return whether the user is still online elsewhere."""
+        return (await self.remove_many([(user_id, channel)]))[channel]
+
+    async def remove_many(self, removals: list[tuple[str, str]]) -> dict[str, bool]:
+        """`remove` each (user, channel) in one round trip: {channel: whether its user is still online}."""
         now = time.time()
-        remaining = await self._script(_REMOVE)(
-            keys=[self._key(user_id), self._seen_key(user_id)], args=[channel, now, repr(now), seen_seconds()]
-        )
-        return int(remaining) > 0
+        calls = [
+            ([self._key(user_id), self._seen_key(user_id)], [channel, now, repr(now), seen_seconds()])
+            for user_id, channel in removals
+        ]
+        results = await self._run_many(_REMOVE, calls)
+        return {channel: int(remaining) > 0 for (_, channel), remaining in zip(removals, results, strict=True)}
+
+    async def _run_many(self, source: str, calls: list[tuple[list, list]]) -> list:
+        """Run a script once per (keys, args), all in one round trip; return the replies in order.
+
+        One connection for a whole herd: sent one by one, a storm's thousand commands would each
+        take a connection of their own from the pool (and open it).
+        """
+        script = self._script(source)
+        async with self._client().pipeline(transaction=False) as pipe:
+            for keys, args in calls:
+                pipe.evalsha(script.sha, len(keys), *keys, *args)
+            results = await pipe.execute(raise_on_error=False)
+        if any(isinstance(result, redis_errors.NoScriptError) for result in results):
+            # Redis restarted and forgot the script: run them one at a time, which loads it again.
+            return [await script(keys=keys, args=args) for keys, args in calls]
+        for result in results:
+            if isinstance(result, Exception):
+                raise result
+        return results
 
     def _script(self, source: str):
         # A script runs as one command: a handshake's presence costs the client one command to
@@ -224,10 +245,19 @@ async def _claim_many(claims: list[tuple[str, str]]) -> dict[str, int]:
     return await get_presence().claim_many(claims)
 
 
+async def _remove(user, channel: str) -> bool:
+    """Forget a connection, in one round trip with those of every socket leaving meanwhile."""
+    return await batch_of("presence-leave", _remove_many).get(channel, (str(user.pk), channel))
+
+
+async def _remove_many(removals: list[tuple[str, str]]) -> dict[str, bool]:
+    return await get_presence().remove_many(removals)
+
+
 async def release(*, user, channel: str) -> None:
     """Forget a connection that was claimed but refused (nobody was told it came online)."""
     try:
-        await get_presence().remove(str(user.pk), channel)
+        await _remove(user, channel)
     except Exception:
         logger.warning("Presence update failed on a refused connect", exc_info=True)
 
@@ -243,7 +273,7 @@ async def connected(*, user, classes: dict[str, str]) -> None:
 async def disconnected(*, user, channel: str, classes: dict[str, str]) -> None:
     """Forget a connection; tell the teachers when a student's last one went."""
     try:
-        if not await get_presence().remove(str(user.pk), channel):
+        if not await _remove(user, channel):
             await _announce(user=user, classes=classes, online=False)
     except Exception:
         logger.warning("Presence update failed on disconnect", exc_info=True)

@@ -3,9 +3,12 @@
 import asyncio
 import time
 import uuid
+from types import SimpleNamespace
 
 import pytest
+from redis import exceptions as redis_errors
 
+from accounts.models import Role
 from live import presence
 from tests.services import require_redis
 
@@ -71,13 +74,57 @@ async def test_claims_sent_together_count_each_other_in_order(store):
     assert await store.online([TWENTY, TWENTY_ONE]) == {TWENTY, TWENTY_ONE}
 
 
+async def test_removals_sent_together_see_each_other_in_order(store):
+    # A disconnect storm's removals go in one round trip; the user's last socket still learns it was the last.
+    await store.claim_many([(TWENTY, "e"), (TWENTY, "f"), (TWENTY_ONE, "g")])
+    assert await store.remove_many([(TWENTY, "e"), (TWENTY_ONE, "g"), (TWENTY, "f")]) == {
+        "e": True,
+        "g": False,
+        "f": False,
+    }
+    assert await store.online([TWENTY, TWENTY_ONE]) == set()
+
+
 @pytest.mark.redis
-async def test_claims_after_redis_forgot_the_script_still_work():
+async def test_claims_and_removals_after_redis_forgot_the_scripts_still_work():
     store = presence.RedisPresence(require_redis())
     assert await store.claim_many([(THIRTY, "a")]) == {"a": 0}
     await store._client().script_flush()  # as after a Redis restart
     assert await store.claim_many([(THIRTY, "b"), (THIRTY_ONE, "c")]) == {"b": 1, "c": 0}
-    assert await store.remove(THIRTY, "a") is True
+    await store._client().script_flush()
+    assert await store.remove_many([(THIRTY, "a"), (THIRTY_ONE, "c")]) == {"a": True, "c": False}
+
+
+@pytest.mark.redis
+async def test_a_claim_that_redis_refuses_is_an_error_not_a_count():
+    # The handshake answers "try again" (close 4013) on any failure; it must not read an error as "0 open".
+    store = presence.RedisPresence(require_redis())
+    broken = f"broken-{RUN}"
+    await store._client().set(store._key(broken), "not a sorted set", ex=60)
+    with pytest.raises(redis_errors.ResponseError, match="WRONGTYPE"):
+        await store.claim_many([(THIRTY_ONE, "h"), (broken, "i")])
+    with pytest.raises(redis_errors.ResponseError, match="WRONGTYPE"):
+        await store.remove_many([(broken, "i")])
+
+
+async def test_sockets_leaving_together_are_forgotten_in_one_round_trip(store, monkeypatch):
+    calls = []
+    remove_many = store.remove_many
+
+    async def recording(removals):
+        calls.append(list(removals))
+        return await remove_many(removals)
+
+    monkeypatch.setattr(store, "remove_many", recording)
+    users = [SimpleNamespace(pk=f"leaving-{n}-{RUN}", role=Role.STUDENT) for n in range(10)]
+    await store.claim_many([(user.pk, f"leave-{n}") for n, user in enumerate(users)])
+    await asyncio.gather(
+        *(presence.disconnected(user=user, channel=f"leave-{n}", classes={}) for n, user in enumerate(users))
+    )
+    assert [sorted(channel for _, channel in removals) for removals in calls] == [
+        sorted(f"leave-{n}" for n in range(10))
+    ]
+    assert await store.online([user.pk for user in users]) == set()
 
 
 # Heartbeats ------------------------------------------------------------------------------
