@@ -9,9 +9,11 @@ The school benchmark's connect-rate target is a ratio to the in-memory reference
 framework itself takes, so the project's figure can be read against it:
 
 - **reference**: bench/school_reference.py, as in `make bench-school`;
-- **Daphne + Channels, nothing else**: the project's launcher options (listen backlog, Twisted's
-  direct sends, quiet autobahn, the calmer GC) serving a Channels consumer that accepts every socket at once:
-  no token check, no database, no channel layer, no presence;
+- **Daphne, nothing else**: the project's launcher options (listen backlog, Twisted's direct
+  sends, quiet autobahn, the calmer GC) serving a bare ASGI application that accepts every
+  socket (`bare_application`);
+- **Daphne + Channels, nothing else**: the same, serving a Channels consumer that accepts every
+  socket at once: no token check, no database, no channel layer, no presence;
 - **project**: one production worker (attendance_project.serve, `DEBUG` off, a private Redis,
   its own SQLite file) with seeded classes; every socket's token checked, its groups joined.
 
@@ -56,6 +58,18 @@ def _application():
             await self.accept()
 
     return ProtocolTypeRouter({"websocket": AcceptAll.as_asgi()})
+
+
+async def bare_application(scope, receive, send) -> None:
+    """Daphne without Channels: a plain ASGI application that accepts every socket and waits for its end."""
+    if scope["type"] != "websocket":
+        return
+    while True:
+        event = await receive()
+        if event["type"] == "websocket.connect":
+            await send({"type": "websocket.accept"})
+        elif event["type"] == "websocket.disconnect":
+            return
 
 
 def __getattr__(name: str):
@@ -135,11 +149,18 @@ def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 30) -> No
     raise RuntimeError(f"nothing listens on {port} after {timeout}s")
 
 
-def _start(command: list[str], port: int) -> subprocess.Popen:
+def start_server(command: list[str], port: int) -> subprocess.Popen:
+    """Start a server process and wait until it listens on `port`."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _wait_for_port(port, proc)
     return proc
+
+
+def start_floor(application: str, port: int) -> subprocess.Popen:
+    """Daphne with the launcher options of attendance_project.serve, serving `application` on `port`."""
+    daphne = ["-b", "127.0.0.1", "-p", str(port), application]
+    return start_server([sys.executable, "-m", "bench.handshake_floor", "serve", *daphne], port)
 
 
 def run(sockets: int, in_flight: int, rounds: int) -> dict:
@@ -148,11 +169,13 @@ def run(sockets: int, in_flight: int, rounds: int) -> dict:
     directory = Path(tempfile.mkdtemp(prefix="floor-"))
     redis = RedisServer()
     redis.start()
-    ref_port, floor_port = free_port(), free_port()
+    ref_port, floor_port, bare_port = free_port(), free_port(), free_port()
     school = ["--classes", str(classes), "--students", str(students)]
-    reference = _start([sys.executable, "-m", "bench.school_reference", "--port", str(ref_port), *school], ref_port)
-    daphne = ["-b", "127.0.0.1", "-p", str(floor_port), "bench.handshake_floor:application"]
-    floor = _start([sys.executable, "-m", "bench.handshake_floor", "serve", *daphne], floor_port)
+    reference = start_server(
+        [sys.executable, "-m", "bench.school_reference", "--port", str(ref_port), *school], ref_port
+    )
+    floor = start_floor("bench.handshake_floor:application", floor_port)
+    bare = start_floor("bench.handshake_floor:bare_application", bare_port)
     project = ServerProcess(database=directory / "floor.sqlite3", redis_url=redis.url)
     flush_redis(redis.url)
     project.migrate()
@@ -169,6 +192,7 @@ def run(sockets: int, in_flight: int, rounds: int) -> dict:
         ]
         servers = {
             "reference (websockets, in memory)": [socket_url(f"ws://127.0.0.1:{ref_port}/ws", t) for t in fake],
+            "Daphne, accept only": [f"ws://127.0.0.1:{bare_port}/ws"] * len(fake),
             "Daphne + Channels, accept only": [f"ws://127.0.0.1:{floor_port}/ws"] * len(fake),
             "project, 1 worker, SQLite + Redis": [socket_url(project.ws, t) for t in tokens],
         }
@@ -188,6 +212,7 @@ def run(sockets: int, in_flight: int, rounds: int) -> dict:
     finally:
         project.stop()
         stop_process(floor, 10)
+        stop_process(bare, 10)
         stop_process(reference, 10)
         redis.stop()
         shutil.rmtree(directory, ignore_errors=True)

@@ -8,6 +8,7 @@ Usage:
     python -m bench.school --url ws://127.0.0.1:8001/ws --url ws://127.0.0.1:8002/ws --setup-file school.json
 
     Options: --rate 4 (marks/s per teacher) --seconds 20 --connect-concurrency 200 --timeout 15
+    --connect-only (the connect storm and nothing else, for a server that only accepts)
 
 Prints one JSON object; exits 1 if a socket missed, reordered or got an unexpected frame.
 
@@ -323,7 +324,14 @@ def fake_classes(classes: int, students: int) -> list[dict[str, Any]]:
 
 
 async def run_school(
-    urls: list[str], classes: list[dict[str, Any]], *, rate: float, seconds: float, concurrency: int, timeout: float
+    urls: list[str],
+    classes: list[dict[str, Any]],
+    *,
+    rate: float,
+    seconds: float,
+    concurrency: int,
+    timeout: float,
+    connect_only: bool = False,
 ) -> dict[str, Any]:
     """The whole run: connect storm, marking, DONE; the figures as a dict."""
     raise_fd_limit()
@@ -334,6 +342,9 @@ async def run_school(
         result["connect"] = await storm.open_all(concurrency, retries=1)
     finally:
         await storm.close_all()
+    if connect_only:  # a server that only accepts (bench/handshake_floor.py): the storm is all there is
+        result["ok"] = not result["connect"]["failed"]
+        return result
     await asyncio.sleep(2)  # let the server see the storm's sockets go
     # The lesson: every socket open (OPEN_IN_FLIGHT at a time, retried as the pages do), then marking.
     run = SchoolRun(classes, urls, timeout)
@@ -376,6 +387,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--connect-concurrency", type=int, default=200)
     parser.add_argument("--timeout", type=float, default=15.0)
+    parser.add_argument("--connect-only", action="store_true", help="the connect storm only, then exit")
     args = parser.parse_args()
     if args.setup_file:
         with open(args.setup_file) as handle:
@@ -399,6 +411,7 @@ def main() -> None:
             seconds=args.seconds,
             concurrency=args.connect_concurrency,
             timeout=args.timeout,
+            connect_only=args.connect_only,
         )
     )
     report(result)

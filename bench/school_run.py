@@ -38,6 +38,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from bench.handshake_floor import start_floor
+from harness.processes import free_port, stop_process
 from harness.redis_server import RedisServer, flush_redis
 from harness.server import ROOT, ServerProcess
 
@@ -106,6 +108,31 @@ def reference_server(classes: int, students: int, workers: int = 1) -> Iterator[
     finally:
         proc.kill()
         proc.wait()
+
+
+# What Daphne accepts with no work of the project's at all: the connect rate's ceiling on this stack.
+FLOORS = {
+    "floor-asgi": "bench.handshake_floor:bare_application",
+    "floor-channels": "bench.handshake_floor:application",
+}
+
+
+def connect_floor(application: str, classes: int, students: int, args: argparse.Namespace) -> dict[str, Any]:
+    """The connect storm alone against Daphne serving an application that accepts every socket."""
+    port = free_port()
+    server = start_floor(application, port)
+    try:
+        extra = ["--fake-classes", str(classes), "--students", str(students), "--connect-only"]
+        result = load_client(
+            "bench.school", [f"ws://127.0.0.1:{port}/ws"], [*extra, "--connect-concurrency", str(args.in_flight)]
+        )
+    finally:
+        stop_process(server, 10)
+    return {
+        "ok": result.get("ok"),
+        "connect_per_s": result["connect"]["per_s"],
+        "connect_failed": result["connect"]["failed"],
+    }
 
 
 def reference(classes: int, students: int, args: argparse.Namespace) -> dict[str, Any]:
@@ -266,6 +293,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             log(f"{step}: reference")
             rows["reference"] = figures(reference(classes, students, args))
             log(f"  {rows['reference']}")
+            for key, application in FLOORS.items():
+                log(f"{step}: {NAMES[key]}")
+                rows[key] = connect_floor(application, classes, students, args)
+                log(f"  {rows[key]}")
             log(f"{step}: project, 1 worker, SQLite")
             rows["sqlite-1"] = figures(project(classes, students, args, redis, workers=1))
             log(f"  {rows['sqlite-1']}")
@@ -326,6 +357,8 @@ NAMES = {
     "sqlite-1": "project, 1 worker, SQLite",
     "sqlite-2": "project, 2 workers, SQLite",
     "postgres-2": "project, 2 workers, PostgreSQL",
+    "floor-asgi": "Daphne accepting, nothing else (connect storm only)",
+    "floor-channels": "Daphne + a Channels consumer accepting, nothing else (connect storm only)",
 }
 
 
@@ -406,8 +439,14 @@ def render(results: dict[str, Any]) -> str:
             if "skipped" in row:
                 lines.append(f"| {NAMES[key]} | skipped: {row['skipped']} |||||||||| ")
                 continue
-            p99_ratio = ratio(row["p99_ms"], ref.get("p99_ms")) if key != "reference" else None
             connect_ratio = ratio(row["connect_per_s"], ref.get("connect_per_s")) if key != "reference" else None
+            if key in FLOORS:
+                lines.append(
+                    f"| {NAMES[key]} | {row['connect_per_s']}, {row['connect_failed']} | "
+                    f"{'– | ' * 8}{connect_ratio if connect_ratio is not None else '–'} |"
+                )
+                continue
+            p99_ratio = ratio(row["p99_ms"], ref.get("p99_ms")) if key != "reference" else None
             lines.append(
                 f"| {NAMES[key]} | {row['connect_per_s']}, {row['connect_failed']} | "
                 f"{row['p50_ms']} | {row['p99_ms']} | {row['max_ms']} | "
@@ -424,6 +463,17 @@ def render(results: dict[str, Any]) -> str:
                     f"target >= {TARGET_CONNECT_RATIO:g}x); "
                     f"{lost_verdict(row)}"
                 )
+        ceiling = rows.get("floor-channels", {}).get("connect_per_s")
+        if ceiling:
+            verdicts.append(
+                f"- {step}: the connect rate's ceiling on Daphne and Channels (a consumer that accepts and does "
+                f"nothing else) is {ratio(ceiling, ref.get('connect_per_s'))}x the reference; "
+                + "; ".join(
+                    f"{NAMES[key]} opens {ratio(rows[key]['connect_per_s'], ceiling)}x of it"
+                    for key in ("sqlite-1", "postgres-2")
+                    if isinstance(rows.get(key, {}).get("connect_per_s"), int | float)
+                )
+            )
         lines.append("")
     if verdicts:
         lines += ["## Targets (issue 12), as measured in this run", "", *verdicts, ""]

@@ -122,3 +122,69 @@ def test_a_report_of_the_storm_alone_renders():
     report = render({"steps": {}, "reconnect": STORM})
     assert "## Reconnect storm: 40 classes x 49 students" in report
     assert "Targets" not in report
+
+
+def step_row(connect: float, p99: float) -> dict:
+    return {
+        "ok": True,
+        "connect_per_s": connect,
+        "connect_failed": 0,
+        "p50_ms": p99 / 2,
+        "p99_ms": p99,
+        "max_ms": p99 * 2,
+        "marks_per_s": 80.0,
+        "marks": "1600/1600",
+        "missing": 0,
+        "unexpected": 0,
+        "closed": 0,
+        "done": "20/20",
+    }
+
+
+STEPS = {
+    "when": "now",
+    "machine": "test",
+    "load_before": [1.0, 1.0, 1.0],
+    "load_after": [1.0, 1.0, 1.0],
+    "rate": 4.0,
+    "seconds": 20.0,
+    "in_flight": 200,
+    "steps": {
+        "20x30": {
+            "reference": step_row(4000.0, 2.0),
+            "floor-asgi": {"ok": True, "connect_per_s": 3000.0, "connect_failed": 0},
+            "floor-channels": {"ok": True, "connect_per_s": 2000.0, "connect_failed": 0},
+            "sqlite-1": step_row(1000.0, 3.0),
+        }
+    },
+}
+
+
+def test_the_report_sets_the_connect_rate_against_what_daphne_accepts_doing_nothing():
+    report = render(STEPS)
+    assert "| Daphne + a Channels consumer accepting, nothing else (connect storm only) | 2000.0, 0 | " in report
+    floor = next(line for line in report.splitlines() if line.startswith("| Daphne accepting"))
+    assert floor.endswith("| 0.75 |") and floor.count("| – ") == 8
+    assert "- 20x30, project, 1 worker, SQLite: mark p99 1.5x the reference (met" in report
+    assert "connect rate 0.25x (NOT met" in report
+    assert (
+        "- 20x30: the connect rate's ceiling on Daphne and Channels (a consumer that accepts and does nothing "
+        "else) is 0.5x the reference; project, 1 worker, SQLite opens 0.5x of it"
+    ) in report
+
+
+async def test_the_client_can_run_the_connect_storm_alone():
+    from bench.school import fake_classes, run_school
+
+    with reference_server(CLASSES, STUDENTS) as (_, ports):
+        result = await run_school(
+            [f"ws://127.0.0.1:{ports[0]}/ws"],
+            fake_classes(CLASSES, STUDENTS),
+            rate=4,
+            seconds=1,
+            concurrency=10,
+            timeout=5,
+            connect_only=True,
+        )
+    assert result["ok"] and result["connect"]["sockets"] == CLASSES * (STUDENTS + 1)
+    assert result["connect"]["failed"] == 0 and "marks" not in result

@@ -1,19 +1,17 @@
-"""bench.handshake_floor: the accept-only Daphne + Channels server and the storm client that measures it."""
-
-import sys
+"""bench.handshake_floor: the accept-only Daphne servers and the storm client that measures them."""
 
 import pytest
 
-from bench.handshake_floor import _start, storm
+from bench.handshake_floor import start_floor, storm
 from harness.processes import free_port, stop_process
 
 pytestmark = pytest.mark.server
 
 
-async def test_the_storm_opens_every_socket_of_the_accept_only_server_and_counts_refusals():
+@pytest.mark.parametrize("application", ["application", "bare_application"])
+async def test_the_storm_opens_every_socket_of_an_accept_only_server_and_counts_refusals(application):
     port = free_port()
-    daphne = ["-b", "127.0.0.1", "-p", str(port), "bench.handshake_floor:application"]
-    server = _start([sys.executable, "-m", "bench.handshake_floor", "serve", *daphne], port)
+    server = start_floor(f"bench.handshake_floor:{application}", port)
     try:
         result = await storm([f"ws://127.0.0.1:{port}/ws"] * 12, in_flight=4)
         assert (result["open"], result["failed"]) == (12, 0)
