@@ -11,7 +11,7 @@ from daphne import cli
 from daphne.access import AccessLogGenerator
 
 from core.logging import redact
-from live.compat import listen_backlog, quiet_autobahn, send_at_once, use_access_log
+from live.compat import listen_backlog, quiet_autobahn, send_at_once, spread_keepalive, use_access_log
 
 
 class RedactingAccessLog(AccessLogGenerator):
@@ -67,6 +67,7 @@ def main() -> None:
     listen_backlog(int(os.environ.get("LISTEN_BACKLOG") or "1024"))
     send_at_once()
     quiet_autobahn()
+    spread_keepalive()
     use_access_log(RedactingAccessLog)
     tune_gc()
     cli.CommandLineInterface.entrypoint()

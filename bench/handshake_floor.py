@@ -83,11 +83,12 @@ def serve(argv: list[str]) -> None:
     from daphne import cli
 
     from attendance_project.serve import tune_gc
-    from live.compat import listen_backlog, quiet_autobahn, send_at_once
+    from live.compat import listen_backlog, quiet_autobahn, send_at_once, spread_keepalive
 
     listen_backlog(1024)
     send_at_once()
     quiet_autobahn()
+    spread_keepalive()
     tune_gc()
     sys.argv = ["daphne", *argv]
     cli.CommandLineInterface.entrypoint()
@@ -157,9 +158,9 @@ def start_server(command: list[str], port: int) -> subprocess.Popen:
     return proc
 
 
-def start_floor(application: str, port: int) -> subprocess.Popen:
+def start_floor(application: str, port: int, *options: str) -> subprocess.Popen:
     """Daphne with the launcher options of attendance_project.serve, serving `application` on `port`."""
-    daphne = ["-b", "127.0.0.1", "-p", str(port), application]
+    daphne = ["-b", "127.0.0.1", "-p", str(port), *options, application]
     return start_server([sys.executable, "-m", "bench.handshake_floor", "serve", *daphne], port)
 
 

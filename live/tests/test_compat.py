@@ -310,3 +310,55 @@ def test_the_wire_behind_daphnes_send_is_its_autobahn_connection():
     protocol._perMessageCompress = object()
     assert not wire.plain()
     assert compat.Wire.behind(lambda message: None) is None
+
+
+def test_daphne_checks_timeouts_in_one_pass_that_reschedules_itself_and_pings_by_last_ping():
+    from daphne import server, ws_protocol
+
+    assert "self.timeout_checker" in inspect.getsource(server.Server.run)
+    if not getattr(server.Server.timeout_checker, "spread", False):
+        checker = inspect.getsource(server.Server.timeout_checker)
+        assert "protocol.check_timeouts()" in checker and "callLater(2, self.timeout_checker)" in checker
+        assert compat.CHECK_PERIOD_SECONDS == 2
+        assert "self.last_ping = time.time()" in inspect.getsource(ws_protocol.WebSocketProtocol.onConnect)
+    timeouts = inspect.getsource(ws_protocol.WebSocketProtocol.check_timeouts)
+    assert "(time.time() - self.last_ping) > self.server.ping_interval" in timeouts
+
+
+def test_spread_keepalive_checks_each_connection_once_a_period_a_share_at_a_time(monkeypatch):
+    from types import SimpleNamespace
+
+    from daphne import server, ws_protocol
+    from twisted.internet import reactor
+
+    monkeypatch.setattr(server.Server, "timeout_checker", server.Server.timeout_checker)
+    monkeypatch.setattr(ws_protocol.WebSocketProtocol, "onConnect", ws_protocol.WebSocketProtocol.onConnect)
+    compat.spread_keepalive()
+    compat.spread_keepalive()  # twice is still once
+
+    class Connection:
+        def __init__(self) -> None:
+            self.checked = 0
+
+        def check_timeouts(self) -> None:
+            self.checked += 1
+
+    connections = [Connection() for _ in range(45)]
+    fake = SimpleNamespace(connections={connection: {} for connection in connections})
+    fake.timeout_checker = lambda: server.Server.timeout_checker(fake)
+    later = []
+    monkeypatch.setattr(reactor, "callLater", lambda delay, call: later.append((delay, call)))
+    gone = connections[-1]
+    per_turn = []
+    for turn in range(compat.CHECK_TURNS):
+        before = sum(c.checked for c in connections)
+        server.Server.timeout_checker(fake)
+        per_turn.append(sum(c.checked for c in connections) - before)
+        if turn == 0:
+            del fake.connections[gone]  # closed meanwhile: not checked any more
+    assert [c.checked for c in connections[:-1]] == [1] * 44 and gone.checked in (0, 1)
+    assert max(per_turn) <= 3  # 45 connections over 20 turns
+    assert {delay for delay, _ in later} == {compat.CHECK_PERIOD_SECONDS / compat.CHECK_TURNS}
+    assert len(later) == compat.CHECK_TURNS  # each turn schedules the next
+    server.Server.timeout_checker(fake)  # the next period starts over with who is there now
+    assert sum(c.checked for c in connections[:-1]) in range(44, 48)
