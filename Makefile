@@ -69,11 +69,13 @@ migrations-check: $(VENV)/.runtime
 	DEBUG=1 MONGO_URI= DATABASE_URL= $(PY) manage.py makemigrations --check --dry-run accounts classes attendance
 	DEBUG=1 MONGO_URI=mongodb://offline.invalid/attendance MONGO_OFFLINE=1 $(PY) manage.py makemigrations --check --dry-run admin auth contenttypes sessions accounts classes attendance
 
-## Benchmarks (about 10 minutes, needs redis-server; starts its own): writes docs/benchmarks.md and .json.
+## Every benchmark (10 to 25 minutes; needs redis-server, and PostgreSQL for the school's two-worker runs):
+## one class (docs/benchmarks.md and .json), then the school at 9:00 (docs/school-benchmark.md and .json).
 bench: $(VENV)/.dev
 	$(PY) -m bench.run
+	$(PY) -m bench.school_run
 
-## The school benchmark (about 15 minutes; needs redis-server, and PostgreSQL for its two-worker runs):
+## The school benchmark alone (5 to 15 minutes; needs redis-server, and PostgreSQL for its two-worker runs):
 ## 20 x 30 and 50 x 40 classes marking at once against an in-memory reference, then a reconnect storm (a worker
 ## killed under 1,000 sockets); writes docs/school-benchmark.md. BENCH_ARGS="--only reconnect": the storm alone.
 bench-school: $(VENV)/.dev
