@@ -300,3 +300,34 @@ def test_claims_name_the_user_and_version_and_only_a_current_version_counts(stud
 @pytest.mark.parametrize("raw", ["", None, "x" * 4097, "not.a.token", "é".encode()])
 def test_claims_of_anything_but_a_good_access_token_are_none(raw):
     assert access_claims(raw) is None
+
+
+def test_a_refresh_token_gives_tokens_of_its_own_user_among_many(teacher, student):
+    for user in (teacher, student):
+        tokens = rotate_refresh(issue_tokens(user)["refresh"])
+        assert user_from_token(tokens["token"]) == user
+
+
+def test_a_refresh_token_of_an_account_deactivated_without_a_version_change_is_refused(teacher):
+    # An account switched off by a bulk update (no save(), so no version bump) must still stop refreshing.
+    from accounts.models import User
+
+    refresh = issue_tokens(teacher)["refresh"]
+    User.objects.filter(pk=teacher.pk).update(is_active=False)
+    assert rotate_refresh(refresh) is None
+
+
+def test_a_refresh_token_from_before_versions_counts_as_version_zero(student):
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from accounts.models import User
+
+    def legacy() -> str:
+        token = RefreshToken.for_user(student)  # no version claim, as issued before versions existed
+        token["userId"] = str(student.pk)
+        return str(token)
+
+    assert student.token_version == 0
+    assert user_from_token(rotate_refresh(legacy())["token"]) == student
+    User.objects.filter(pk=student.pk).update(token_version=1)  # every token issued so far revoked
+    assert rotate_refresh(legacy()) is None

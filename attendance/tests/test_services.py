@@ -221,6 +221,33 @@ def test_two_dones_at_once_persist_once():
     assert AttendanceRecord.objects.filter(session=session).count() == 20
 
 
+def test_a_start_that_loses_the_race_to_another_returns_the_session_that_won(klass, monkeypatch):
+    # Another start commits between this one's lookup and its insert: the insert hits the
+    # one-running-session-per-class constraint, and the winner's session is the answer.
+    won = services.session_start(teacher=klass.teacher, klass=klass)
+    lookups = []
+    real = services.session_active
+
+    def too_early(*, klass):
+        lookups.append(klass.pk)
+        return None if len(lookups) == 1 else real(klass=klass)
+
+    monkeypatch.setattr(services, "session_active", too_early)
+    assert services.session_start(teacher=klass.teacher, klass=klass) == won
+    assert len(lookups) == 2
+    assert AttendanceSession.objects.filter(klass=klass).count() == 1
+
+
+def test_the_record_a_mark_returns_is_the_stored_row(klass):
+    session = services.session_start(teacher=klass.teacher, klass=klass)
+    student = students_of(klass)[0]
+    for status in ("present", "late"):  # an insert, then an update of the same row
+        record = services.attendance_mark(session=session, student_id=str(student.pk), status=status, by=klass.teacher)
+        stored = AttendanceRecord.objects.get(session=session, student=student)
+        assert (record.pk, record.status, record.seq) == (stored.pk, stored.status, stored.seq)
+        record.full_clean()  # known as stored: its own row is no duplicate of it
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_starts_at_once_make_one_session():
     teacher = make_teacher()
