@@ -24,6 +24,28 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test databases; on PostgreSQL, the connections left open by threads go first.
+
+    The live path's writer thread and the pools' threads keep their connections between tests,
+    and PostgreSQL refuses to drop a database that has sessions: the drop at the end failed with
+    "is being accessed by other users" and left the test database behind.
+    """
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            if connection.vendor != "postgresql":
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     # Login throttling and sessions live in the cache; tests must not see each other's.
