@@ -178,8 +178,6 @@ class LiveConnection(WithoutChannel, DirectDispatch, AsyncWebsocketConsumer):
         if session is None or session == self.access.session:
             await self._end(protocol.CLOSE_REVOKED)
 
-    # The socket follows its account -------------------------------------------------------
-
     async def _access_ended(self) -> int | None:
         """Return the close code when the credential no longer holds, checked before every frame.
 
