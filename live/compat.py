@@ -78,7 +78,9 @@ def spread_keepalive() -> None:
     together: at 2,050 sockets a stall of the worker of about 60 ms, with every mark in flight
     behind it. Here a socket's first ping falls at a random moment of its first interval (later
     ones follow a whole interval after), and the pass is cut into CHECK_TURNS turns, each checking
-    its share of the connections, so that each connection is still checked once a period.
+    its share of the connections, so that each connection is still checked once a period (a socket
+    that opens after a period's turns were dealt waits for the next one: its pings and timeouts can
+    come up to one period, 2 s, later than Daphne alone would send them).
 
     Relies on: `daphne.server.Server.timeout_checker` being scheduled by `Server.run` and
     calling itself again after the period, with `Server.connections` keyed by protocol and each

@@ -9,6 +9,7 @@ import pytest
 
 from bench.handshake_floor import start_floor
 from harness.processes import free_port, stop_process
+from live.compat import CHECK_PERIOD_SECONDS
 
 pytestmark = pytest.mark.server
 
@@ -41,10 +42,12 @@ async def test_sockets_opened_together_get_their_first_pings_spread_over_the_int
     port = free_port()
     server = start_floor("bench.handshake_floor:application", port, "--ping-interval", str(PING_INTERVAL))
     try:
-        waits = await asyncio.wait_for(asyncio.gather(*(first_ping_after(port) for _ in range(SOCKETS))), 15)
+        waits = await asyncio.wait_for(asyncio.gather(*(first_ping_after(port) for _ in range(SOCKETS))), 30)
     finally:
         stop_process(server, 10)
-    # Each socket is still pinged within its first interval (plus one period of Daphne's checks) ...
-    assert max(waits) <= PING_INTERVAL + 2.5
+    # Each socket is still pinged: within its first interval, plus the wait for the next period's
+    # turn of checks (a socket that opened after this period's turns were dealt is checked in the
+    # next one), plus slack for a busy machine ...
+    assert max(waits) <= PING_INTERVAL + 2 * CHECK_PERIOD_SECONDS + 2
     # ... but not all in the same pass, as Daphne alone does for sockets opened together.
     assert max(waits) - min(waits) > 0.8
