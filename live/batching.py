@@ -48,6 +48,12 @@ class Batch:
             while self.pending:
                 keys = list(self.pending)[: self.max_batch]
                 batch = {key: self.pending.pop(key) for key in keys}
+                # A key whose every caller gave up (cancelled, timed out) before its lookup began is
+                # not looked up: a socket that closed meanwhile must not refresh its presence after
+                # its removal went out.
+                batch = {key: waiting for key, waiting in batch.items() if not all(f.done() for f in waiting[1])}
+                if not batch:
+                    continue
                 try:
                     values = await self.load([item for item, _ in batch.values()])
                 except Exception as exc:  # noqa: BLE001 - each caller decides what a failed lookup means

@@ -82,3 +82,34 @@ async def test_keys_still_waiting_when_the_lookup_is_cancelled_are_not_left_wait
         with pytest.raises(RuntimeError, match="lookup cancelled"):
             await asyncio.wait_for(caller, 1)
     assert batch.task is None and not batch.pending
+
+
+async def test_a_key_every_caller_gave_up_on_before_its_lookup_is_not_looked_up():
+    # A socket that closed while its heartbeat waited for the batch: no refresh after its removal.
+    load = Loads()
+    batch = Batch(load)
+    first = asyncio.ensure_future(batch.get("a"))
+    await asyncio.sleep(0.01)  # "a" is being looked up; "gone" and "b" wait for the next batch
+    gone = asyncio.ensure_future(batch.get("gone"))
+    kept = asyncio.ensure_future(batch.get("b"))
+    await asyncio.sleep(0)
+    gone.cancel()
+    load.go.set()
+    assert (await first, await kept) == ("value of a", "value of b")
+    assert load.calls == [["a"], ["b"]]
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+
+
+async def test_a_batch_of_callers_that_all_gave_up_costs_no_lookup():
+    load = Loads()
+    load.go.set()
+    batch = Batch(load)
+    callers = [asyncio.ensure_future(batch.get(key)) for key in ("a", "b")]
+    await asyncio.sleep(0)
+    for caller in callers:
+        caller.cancel()
+    await asyncio.gather(*callers, return_exceptions=True)
+    await asyncio.sleep(0.01)
+    assert load.calls == []
+    assert await batch.get("c") == "value of c"
