@@ -1,6 +1,7 @@
 """The running sessions a socket's events go to, kept between frames."""
 
 import asyncio
+import contextlib
 import logging
 
 from attendance.selectors import pick_session, sessions_active_for
@@ -37,6 +38,7 @@ class SenderSessions:
         """
         if self.warming is None and self.sessions is None:
             self.warming = asyncio.ensure_future(self._lookup())
+            self.warming.add_done_callback(_note_failure)
 
     async def pick(self, class_id: object = None, *, fresh: bool = False):
         """Return the running session an event is about (the contract's multi-session rule)."""
@@ -44,10 +46,9 @@ class SenderSessions:
         if warming is not None and fresh:
             warming.cancel()
         elif warming is not None:
-            try:
+            # A failure was logged as it happened (_note_failure); the lookup below is the event's own.
+            with contextlib.suppress(Exception):
                 self.sessions = await warming or None
-            except Exception:
-                logger.warning("Looking up a socket's sessions ahead failed; looking again", exc_info=True)
         if self.sessions and not fresh:
             try:
                 return pick_session(self.sessions, class_id=class_id)
@@ -66,6 +67,12 @@ class SenderSessions:
         if self.warming is not None:
             self.warming.cancel()
             self.warming = None
+
+
+def _note_failure(lookup: asyncio.Future) -> None:
+    """Log a lookup ahead that failed, also when no event comes to use it (the socket closed first)."""
+    if not lookup.cancelled() and lookup.exception() is not None:
+        logger.warning("Looking up a socket's sessions ahead failed", exc_info=lookup.exception())
 
 
 def session_gone(exc: ApplicationError) -> bool:

@@ -170,3 +170,28 @@ async def test_a_lookup_ahead_that_fails_leaves_the_first_mark_to_look_again(roo
     assert failures == [room["teacher"].pk]
     assert "Looking up a socket's sessions ahead failed" in caplog.text
     await teacher.close()
+
+
+async def test_a_lookup_ahead_that_fails_on_a_socket_closed_before_any_mark_is_logged_not_left_unretrieved(
+    monkeypatch, caplog
+):
+    import gc
+
+    import live.sessions
+
+    def failing(*, user):
+        raise ConnectionError("database restarting")
+
+    monkeypatch.setattr(live.sessions, "sessions_active_for", failing)
+    unretrieved = []
+    loop = asyncio.get_running_loop()
+    monkeypatch.setattr(loop, "call_exception_handler", unretrieved.append)
+    kept = live.sessions.SenderSessions(user=None)
+    kept.warm()
+    lookup = kept.warming
+    await asyncio.wait([lookup])
+    kept.forget()  # the socket closed
+    del lookup, kept
+    gc.collect()
+    assert unretrieved == []
+    assert "Looking up a socket's sessions ahead failed" in caplog.text
