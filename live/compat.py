@@ -107,10 +107,13 @@ def spread_keepalive() -> None:
         if not turns:  # a new period: every connection there is now, dealt to the turns
             pending = list(self.connections)
             turns = self.timeout_turns = [pending[turn::CHECK_TURNS] for turn in range(CHECK_TURNS)]
+        reactor.callLater(CHECK_PERIOD_SECONDS / CHECK_TURNS, self.timeout_checker)
         for protocol in turns.pop():
             if protocol in self.connections:
-                protocol.check_timeouts()
-        reactor.callLater(CHECK_PERIOD_SECONDS / CHECK_TURNS, self.timeout_checker)
+                try:
+                    protocol.check_timeouts()
+                except Exception:  # one broken connection must not stop the checks of all the others
+                    logger.exception("Checking a connection's timeouts failed")
 
     timeout_checker.spread = True
     ws_protocol.WebSocketProtocol.onConnect = onConnect

@@ -362,3 +362,36 @@ def test_spread_keepalive_checks_each_connection_once_a_period_a_share_at_a_time
     assert len(later) == compat.CHECK_TURNS  # each turn schedules the next
     server.Server.timeout_checker(fake)  # the next period starts over with who is there now
     assert sum(c.checked for c in connections[:-1]) in range(44, 48)
+
+
+def test_spread_keepalive_goes_on_checking_the_others_when_one_connection_fails(monkeypatch, caplog):
+    from types import SimpleNamespace
+
+    from daphne import server, ws_protocol
+    from twisted.internet import reactor
+
+    monkeypatch.setattr(server.Server, "timeout_checker", server.Server.timeout_checker)
+    monkeypatch.setattr(ws_protocol.WebSocketProtocol, "onConnect", ws_protocol.WebSocketProtocol.onConnect)
+    compat.spread_keepalive()
+    checked = []
+
+    class Connection:
+        def __init__(self, broken: bool) -> None:
+            self.broken = broken
+
+        def check_timeouts(self) -> None:
+            if self.broken:
+                raise RuntimeError("transport gone")
+            checked.append(self)
+
+    # Dealt to one turn together (every CHECK_TURNS-th connection): the broken one first.
+    connections = [Connection(broken=(n == 0)) for n in range(compat.CHECK_TURNS * 2)]
+    fake = SimpleNamespace(connections={connection: {} for connection in connections})
+    fake.timeout_checker = lambda: server.Server.timeout_checker(fake)
+    later = []
+    monkeypatch.setattr(reactor, "callLater", lambda delay, call: later.append(call))
+    for _ in range(compat.CHECK_TURNS):
+        server.Server.timeout_checker(fake)
+    assert len(checked) == len(connections) - 1
+    assert len(later) == compat.CHECK_TURNS  # the checks go on
+    assert "Checking a connection's timeouts failed" in caplog.text
