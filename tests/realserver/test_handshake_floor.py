@@ -20,3 +20,14 @@ async def test_the_storm_opens_every_socket_of_an_accept_only_server_and_counts_
         stop_process(server, 10)
     refused = await storm([f"ws://127.0.0.1:{free_port()}/ws"] * 3, in_flight=2, timeout=2)
     assert (refused["open"], refused["failed"]) == (0, 3)
+
+
+def test_the_school_run_measures_the_connect_storm_against_each_accept_only_server():
+    from types import SimpleNamespace
+
+    from bench.school_run import FLOORS, connect_floor
+
+    for application in FLOORS.values():
+        row = connect_floor(application, 2, 5, SimpleNamespace(in_flight=4))
+        assert row["ok"] and row["connect_failed"] == 0
+        assert row["connect_per_s"] > 0
